@@ -1,0 +1,55 @@
+"""The whole app in one process (the embedded default): HTTP and websockets on one ASGI server
+(uvicorn), plus the periodic jobs (SLA sweep, outbox, incident cadence) on a timer thread.
+
+    python manage.py serve [--host 127.0.0.1] [--port 8000] [--no-seed]
+
+Migrates and seeds the demo data first, then prints the URLs and the demo logins.
+"""
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the whole helpdesk in one process (web, websockets, escalation timer)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-seed", action="store_true", help="Skip migrate and seed_demo.")
+        parser.add_argument("--no-timer", action="store_true",
+                            help="Do not run the periodic jobs here (Celery beat runs them).")
+
+    def handle(self, *args, host: str, port: int, no_seed: bool, no_timer: bool, **options):
+        import uvicorn
+
+        from helpdesk.timers import TimerThread, schedule
+
+        if not no_seed:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("seed_demo", stdout=self.stdout)
+        base = f"http://{host}:{port}"
+        self.stdout.write(self.style.SUCCESS(f"\nHelpdesk on {base}/"))
+        for label, path in [
+            ("Home", "/"), ("Citizen complaint", "/complaint/"), ("Status page", "/status/"),
+            ("Agents' console", "/console/"), ("Staff login", "/accounts/login/"), ("Admin", "/admin/"),
+            ("API docs", "/api/docs/"), ("Health", "/healthz"),
+        ]:
+            self.stdout.write(f"  {label:<18} {base}{path}")
+        db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(f"  database: {db}; channel layer: {'in-memory' if settings.EMBEDDED else 'redis'}")
+        timer = None
+        if not no_timer and settings.CELERY_TASK_ALWAYS_EAGER:
+            timer = TimerThread()
+            timer.start()
+            self.stdout.write(f"  timer jobs in this process: {', '.join(sorted(schedule())) or 'none'}")
+        config = uvicorn.Config("helpdesk.asgi:application", host=host, port=port, lifespan="off",
+                                log_level=os.environ.get("UVICORN_LOG_LEVEL", "warning"), ws="websockets-sansio")
+        try:
+            uvicorn.Server(config).run()
+        finally:
+            if timer:
+                timer.stop()

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+
+class HelpdeskAdminSite(admin.AdminSite):
+    site_header = "CG vaccination helpdesk"
+    site_title = "Helpdesk admin"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        return bool(user.is_active and (user.is_staff or getattr(user, "role", None) in ("supervisor", "admin")))
+
+
+class HelpdeskAdminConfig(AdminConfig):
+    default_site = "helpdesk.admin.HelpdeskAdminSite"

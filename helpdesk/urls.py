@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Each app owns its pages (urls.py) and its API (api_urls.py).
+    path("api/", include("tickets.api_urls")),
+    path("api/", include("escalation.api_urls")),
+    path("api/", include("live.api_urls")),
+    path("api/", include("bookings.api_urls")),
+    path("", include("tickets.urls")),
+    path("", include("escalation.urls")),
+    path("", include("live.urls")),
+    path("", include("bookings.urls")),
+]

@@ -1,0 +1,106 @@
+"""Strict parsing of what citizens type. Shared by every app; see DOMAIN.md §9.
+
+Each function takes the raw value (whatever JSON or a form gave: str, int, list, None...) and
+returns the normalised value or raises InvalidInput with a message fit to show. Only ASCII
+digits count as digits ([0-9], never \\d, never int() on raw input).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from .exceptions import InvalidInput
+
+IST = ZoneInfo("Asia/Kolkata")
+_REFERENCE_RE = re.compile(r"^[0-9]{14}$")
+_MOBILE_RE = re.compile(r"^[6-9][0-9]{9}$")
+_PIN_RE = re.compile(r"^49[0-9]{4}$")
+_DATE_RE = re.compile(r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
+_ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_OTP_RE = re.compile(r"^[0-9]{6}$")
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _text(raw: object, field: str, max_len: int = 64) -> str:
+    if not isinstance(raw, str):
+        raise InvalidInput(_("%(field)s must be text.") % {"field": field}, code=f"invalid_{field}", field=field)
+    if len(raw) > max_len:
+        raise InvalidInput(_("%(field)s is too long.") % {"field": field}, code=f"invalid_{field}", field=field)
+    return raw
+
+
+def reference_id(raw: object) -> str:
+    """A beneficiary reference id: exactly 14 ASCII digits, kept as text."""
+    value = _text(raw, "reference_id").strip()
+    if not _REFERENCE_RE.match(value):
+        raise InvalidInput(_("A reference id is exactly 14 digits (0-9)."), code="invalid_reference_id", field="reference_id")
+    return value
+
+
+def mobile(raw: object) -> str:
+    """An Indian mobile: 10 digits starting 6-9, after removing spaces/dashes and a +91, 91 or 0 prefix."""
+    value = _text(raw, "mobile", 20).strip()
+    compact = re.sub(r"[ \-]", "", value)
+    if compact.startswith("+91"):
+        compact = compact[3:]
+    elif len(compact) == 12 and compact.startswith("91"):
+        compact = compact[2:]
+    elif len(compact) == 11 and compact.startswith("0"):
+        compact = compact[1:]
+    if not _MOBILE_RE.match(compact):
+        raise InvalidInput(_("Enter a 10-digit mobile number starting with 6, 7, 8 or 9."), code="invalid_mobile", field="mobile")
+    return compact
+
+
+def pincode(raw: object) -> str:
+    value = _text(raw, "pincode", 10).strip()
+    if not _PIN_RE.match(value):
+        raise InvalidInput(_("A Chhattisgarh PIN code is 6 digits starting with 49."), code="invalid_pincode", field="pincode")
+    return value
+
+
+def otp(raw: object) -> str:
+    value = _text(raw, "otp", 10).strip()
+    if not _OTP_RE.match(value):
+        raise InvalidInput(_("The OTP is 6 digits."), code="invalid_otp", field="otp")
+    return value
+
+
+def cowin_date(raw: object) -> dt.date:
+    """A date as CoWIN writes it: dd-mm-yyyy (IST calendar date)."""
+    value = _text(raw, "date", 10).strip()
+    if not _DATE_RE.match(value):
+        raise InvalidInput(_("Dates are written dd-mm-yyyy."), code="invalid_date", field="date")
+    day, month, year = (int(part) for part in value.split("-"))  # safe: ASCII digits only
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise InvalidInput(_("That date does not exist."), code="invalid_date", field="date") from None
+
+
+def iso_date(raw: object) -> dt.date:
+    value = _text(raw, "date", 10).strip()
+    if not _ISO_DATE_RE.match(value):
+        raise InvalidInput(_("Dates are written yyyy-mm-dd."), code="invalid_date", field="date")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(_("That date does not exist."), code="invalid_date", field="date") from None
+
+
+def uuid_value(raw: object, field: str = "id") -> uuid.UUID:
+    value = _text(raw, field, 36).strip()
+    if not _UUID_RE.match(value):
+        raise InvalidInput(_("%(field)s is not a valid UUID.") % {"field": field}, code=f"invalid_{field}", field=field)
+    return uuid.UUID(value)
+
+
+def today_ist() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.now().astimezone(IST).date()

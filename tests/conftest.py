@@ -1,0 +1,57 @@
+"""Shared fixtures. Tests run on whatever DATABASE_URL/REDIS_URL say (Postgres + Redis in CI's
+first pass, the embedded default in its second). Tests that depend on row locks or Redis are
+marked and skipped where those are absent."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_redis = pytest.mark.skip(reason="needs Redis (set REDIS_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not settings.USING_POSTGRES:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and settings.EMBEDDED:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_clean(settings):
+    """Fast password hashing, and no cache state (rate-limit counters) leaking between tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str = "agent", **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("agent")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("supervisor")
