@@ -1,0 +1,100 @@
+"""Who may see and do what: the one place where roles turn into querysets and yes/no answers.
+
+Object-level scoping (DOMAIN.md §2, §9): agents, supervisors and admins see every district;
+a district official only their district; vendor staff only tickets handed to their vendor;
+citizens (no account) only their own ticket, by secret link or number + mobile. An object
+outside the caller's scope is reported as not found (404), never as forbidden.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework.permissions import BasePermission
+
+from .models import Role
+
+
+def is_desk(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_desk)
+
+
+def is_supervisor(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_supervisor)
+
+
+def is_district_official(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.DISTRICT_OFFICIAL)
+
+
+def is_vendor(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_vendor)
+
+
+def district_scope(user) -> int | None:
+    """None: every district. Otherwise the one district id the user may see.
+    Raises PermissionError for users with no district view at all (vendor staff, anonymous)."""
+    if is_desk(user):
+        return None
+    if is_district_official(user):
+        return user.district_id
+    raise PermissionError("no district scope")
+
+
+def scope_by_district(user, queryset: QuerySet, field: str = "district") -> QuerySet:
+    """Restrict any queryset with a district foreign key to what `user` may see."""
+    if is_desk(user):
+        return queryset
+    if is_district_official(user):
+        return queryset.filter(**{f"{field}_id": user.district_id})
+    return queryset.none()
+
+
+def scope_tickets(user, queryset: QuerySet) -> QuerySet:
+    """The tickets `user` may see."""
+    if is_desk(user):
+        return queryset
+    if is_district_official(user):
+        return queryset.filter(district_id=user.district_id)
+    if is_vendor(user):
+        return queryset.filter(vendor_id=user.vendor_id)
+    return queryset.none()
+
+
+def can_see_ticket(user, ticket) -> bool:
+    if is_desk(user):
+        return True
+    if is_district_official(user):
+        return ticket.district_id == user.district_id
+    if is_vendor(user):
+        return ticket.vendor_id is not None and ticket.vendor_id == user.vendor_id
+    return False
+
+
+class IsDesk(BasePermission):
+    """Agents, supervisors, admins."""
+
+    message = "Only helpdesk staff may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_desk(request.user)
+
+
+class IsSupervisor(BasePermission):
+    message = "Only supervisors may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_supervisor(request.user)
+
+
+class IsDeskOrDistrict(BasePermission):
+    message = "Only helpdesk staff and district officials may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_desk(request.user) or is_district_official(request.user)
+
+
+class IsStaffRole(BasePermission):
+    """Any logged-in role (desk, district, vendor); object scope is applied by the queryset."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
