@@ -1,0 +1,55 @@
+"""The edges: how a message leaves the system. Each backend has a real implementation; tests
+swap only these (the SMS gateway, email, outbound HTTP)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+
+log = logging.getLogger("helpdesk.sms")
+
+
+class DeliveryError(Exception):
+    """The provider refused or could not be reached; the outbox retries."""
+
+
+class ConsoleSms:
+    """Default SMS backend: writes the message to the log (and keeps it, for the demo/tests)."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send(self, *, to: str, text: str) -> None:
+        log.info("SMS to %s: %s", to, text)
+        self.sent.append((to, text))
+
+
+class HttpSmsGateway:
+    """A generic HTTP SMS gateway: POST {"to", "text"} as JSON with a bearer key."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url, self.key = url, key
+
+    def send(self, *, to: str, text: str) -> None:
+        try:
+            response = httpx.post(self.url, json={"to": to, "text": text},
+                                  headers={"Authorization": f"Bearer {self.key}"}, timeout=10)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(str(exc)) from exc
+        if response.status_code >= 300:
+            raise DeliveryError(f"gateway answered {response.status_code}: {response.text[:200]}")
+
+
+def sms_backend():
+    if settings.SMS_BACKEND == "http":
+        return HttpSmsGateway(settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_KEY)
+    return ConsoleSms()
+
+
+def send_email(*, to: str, subject: str, text: str) -> None:
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception as exc:  # SMTP errors of every kind
+        raise DeliveryError(str(exc)) from exc
