@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "escalation",
     "live",
     "bookings",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -20,8 +20,10 @@ urlpatterns = [
     path("api/", include("escalation.api_urls")),
     path("api/", include("live.api_urls")),
     path("api/", include("bookings.api_urls")),
+    path("api/", include("reports.api_urls")),
     path("", include("tickets.urls")),
     path("", include("escalation.urls")),
     path("", include("live.urls")),
     path("", include("bookings.urls")),
+    path("", include("reports.urls")),
 ]
