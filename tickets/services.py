@@ -36,6 +36,7 @@ from .models import (
     TicketEvent,
     TicketStatus,
 )
+from .notifications import notify_created, notify_public_reply
 from .numbers import new_number
 
 
@@ -149,13 +150,15 @@ def ticket_create(
     requester_language: str = "en",
     registration_reference: str = "",
     attach_to_open: bool = True,
+    notify: bool = True,
 ) -> CreateResult:
     """The one creation path (citizen form, district form, agent console, API, SMS).
 
     A repeat caller (same mobile, an open ticket in the same category) is attached to the open
     ticket: the text becomes a comment and `chased_count` goes up, unless attach_to_open=False.
     Guarantees a `created` event (or `chased` on the existing ticket). Locks the existing
-    ticket when attaching.
+    ticket when attaching. A new ticket with a requester mobile queues (notify=True) one SMS
+    with the ticket number and the secret status link, through the outbox (sent on commit).
     """
     if requester_kind not in RequesterKind.values:
         raise InvalidInput(_("Unknown requester kind."), code="invalid_requester_kind")
@@ -216,6 +219,8 @@ def ticket_create(
         is_public=True,
     )
     changes.commit()
+    if notify and ticket.requester_mobile:
+        notify_created(ticket, secret)
     return CreateResult(ticket=ticket, created=True, secret=secret)
 
 
@@ -285,7 +290,9 @@ def ticket_comment(
     expected_version: int | None = None,
 ) -> Comment:
     """Add a comment. A public staff reply is the first response if none was made yet. A citizen
-    reply resumes an awaiting_citizen ticket (to in_progress) and reopens a resolved one."""
+    reply resumes an awaiting_citizen ticket (to in_progress) and reopens a resolved one.
+    A public staff reply is sent by SMS (outbox, on commit) to the requester and to the
+    requesters of tickets merged into this one."""
     if not body or not body.strip():
         raise InvalidInput(_("Write a message."), code="invalid_body", field="body")
     ticket = _lock(ticket_id, expected_version)
@@ -311,6 +318,8 @@ def ticket_comment(
             _apply_status(ticket, TicketStatus.REOPENED, changes, "citizen replied")
             fields += ["status", "resolved_at", "reopened_count"]
     changes.commit(update_fields=fields)
+    if kind == Comment.AuthorKind.STAFF and comment.is_public:
+        notify_public_reply(ticket, comment)
     return comment
 
 
@@ -394,3 +403,59 @@ def ticket_record_event(
     changes = _Changes(ticket, actor)
     changes.add(kind, from_value=from_value, to_value=to_value, payload=payload, is_public=is_public)
     return changes.commit()[0]
+
+
+@transaction.atomic
+def ticket_attach_registration(*, ticket_id: int, reference_id: str, actor: Actor) -> Ticket:
+    """Record the caller's beneficiary reference id (exactly 14 ASCII digits, DOMAIN.md §8) on the
+    ticket. Locks the ticket row; leaves a `registration_attached` event. Attaching the same
+    reference again changes nothing and records nothing. Raises InvalidInput for a bad id."""
+    from helpdesk import validation
+
+    reference = validation.reference_id(reference_id)
+    ticket = _lock(ticket_id)
+    if ticket.registration_reference == reference:
+        return ticket
+    changes = _Changes(ticket, actor)
+    changes.add("registration_attached", from_value=ticket.registration_reference, to_value=reference)
+    ticket.registration_reference = reference
+    changes.commit(update_fields=["registration_reference"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, survivor_id: int, merged_ids: list[int], actor: Actor, note: str = "") -> Ticket:
+    """Merge one or many duplicate tickets into `survivor_id`.
+
+    Locks every ticket involved in primary-key order (so two merges never deadlock). Each merged
+    ticket moves to status `merged` (through the transition table: only open tickets can be
+    merged) and points to the survivor; the survivor records one `merged` event per ticket.
+    Afterwards public replies on the survivor are also sent by SMS to the merged tickets'
+    requesters (see ticket_comment). Raises InvalidInput for an empty or self-referencing list,
+    NotFound for unknown ids, InvalidTransition when a ticket cannot be merged."""
+    from helpdesk.exceptions import NotFound
+
+    ids = sorted(set(merged_ids))
+    if not ids:
+        raise InvalidInput(_("Choose the tickets to merge."), code="invalid_merge")
+    if survivor_id in ids:
+        raise InvalidInput(_("A ticket cannot be merged into itself."), code="invalid_merge")
+    locked = {t.pk: t for t in Ticket.objects.select_for_update()
+              .select_related("district", "category").filter(pk__in=[survivor_id, *ids]).order_by("pk")}
+    if len(locked) != len(ids) + 1:
+        raise NotFound(_("Ticket not found."))
+    survivor = locked[survivor_id]
+    if survivor.status in (TicketStatus.MERGED, TicketStatus.CLOSED):
+        raise InvalidTransition(_("Tickets can only be merged into an open or resolved ticket."),
+                                status=survivor.status)
+    survivor_changes = _Changes(survivor, actor)
+    for pk in ids:
+        ticket = locked[pk]
+        changes = _Changes(ticket, actor)
+        _apply_status(ticket, TicketStatus.MERGED, changes, note)
+        ticket.merged_into = survivor
+        changes.add("merged_into", to_value=survivor.number, payload={"survivor_id": survivor.pk}, is_public=True)
+        changes.commit(update_fields=["status", "merged_into"])
+        survivor_changes.add("merged", from_value=ticket.number, payload={"ticket_id": ticket.pk, "note": note})
+    survivor_changes.commit(update_fields=[])
+    return survivor

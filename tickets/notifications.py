@@ -1,0 +1,60 @@
+"""SMS to citizens about their tickets. Always through the notification outbox: the row is written
+in the caller's transaction (unique idempotency key) and delivered after commit.
+
+tickets imports escalation lazily here and only here: the outbox is the one way out of the
+process, and escalation never imports this module back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .models import Comment, Ticket
+
+
+def status_link(ticket: Ticket, secret: str) -> str:
+    return f"{settings.SITE_URL}/t/{ticket.number}/{secret}/"
+
+
+def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str) -> None:
+    from escalation.outbox import outbox_enqueue
+
+    outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
+                   language=language)
+
+
+def notify_created(ticket: Ticket, secret: str) -> None:
+    """The citizen's receipt: the number to quote and the secret link to follow the ticket."""
+    with translation.override(ticket.requester_language):
+        body = _("Complaint %(number)s registered. Follow it and reply here: %(link)s") % {
+            "number": ticket.display_number, "link": status_link(ticket, secret)}
+    _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:created", ticket_id=ticket.pk,
+         language=ticket.requester_language)
+
+
+def notify_public_reply(ticket: Ticket, comment: Comment) -> None:
+    """A public reply reaches the requester and the requesters of tickets merged into this one."""
+    from .models import Ticket as TicketModel
+
+    recipients = {}
+    if ticket.requester_mobile:
+        recipients[ticket.requester_mobile] = ticket.requester_language
+    for mobile, language in (TicketModel.objects.filter(merged_into_id=ticket.pk).exclude(requester_mobile="")
+                             .values_list("requester_mobile", "requester_language")):
+        recipients.setdefault(mobile, language)
+    text = comment.body if len(comment.body) <= 300 else comment.body[:297] + "..."
+    for mobile, language in recipients.items():
+        with translation.override(language):
+            body = _("Update on complaint %(number)s: %(text)s") % {"number": ticket.display_number, "text": text}
+        _sms(to=mobile, body=body, key=f"ticket:{ticket.pk}:comment:{comment.pk}:{mobile}", ticket_id=ticket.pk,
+             language=language)
+
+
+def reply_sms(*, to: str, body: str, key: str, ticket_id: int | None = None, language: str = "en") -> None:
+    """An answer to an inbound SMS (status request, instructions)."""
+    _sms(to=to, body=body, key=key, ticket_id=ticket_id, language=language)
