@@ -1,0 +1,81 @@
+"""Small database helpers for the figures: durations in seconds and percentiles, computed by the
+database on PostgreSQL (percentile_cont) and portably on SQLite (a count and an ordered OFFSET
+read per percentile: the rows never come into Python)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import connection
+from django.db.models import Aggregate, F, FloatField, Func, QuerySet
+
+
+class EpochSeconds(Func):
+    """Seconds from `start` to `end` (two datetime columns), as a float."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str, **extra) -> None:
+        super().__init__(F(end), F(start), **extra)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL and anything else
+        return self.as_sql_template(compiler, connection, "EXTRACT(EPOCH FROM (%(expressions)s))", " - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql_template(compiler, connection, "((julianday(%s) - julianday(%s)) * 86400.0)", None)
+
+    def as_sql_template(self, compiler, connection, template, joiner):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        if joiner is None:
+            return template % tuple(parts), params
+        return template % {"expressions": joiner.join(parts)}, params
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate percentile_cont(fraction) WITHIN GROUP (ORDER BY x)."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+    def __init__(self, expression, fraction: float, **extra) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be within [0, 1]")
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def using_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def percentiles(queryset: QuerySet, expression, fractions: tuple[float, ...]) -> tuple[int, list[float | None]]:
+    """(count, [value at each fraction]) of `expression` over `queryset`, rows with a NULL value
+    left out. Same definition everywhere: linear interpolation between the closest ranks
+    (percentile_cont). PostgreSQL: one query. SQLite: one count plus one query per fraction."""
+    from django.db.models import Count
+
+    annotated = queryset.annotate(_value=expression).filter(_value__isnull=False)
+    if using_postgres():
+        aggregates = {f"p{i}": PercentileCont("_value", fraction) for i, fraction in enumerate(fractions)}
+        row = annotated.aggregate(_n=Count("pk"), **aggregates)
+        return row["_n"], [row[f"p{i}"] for i in range(len(fractions))]
+    count = annotated.count()
+    if count == 0:
+        return 0, [None for _ in fractions]
+    ordered = annotated.order_by("_value").values_list("_value", flat=True)
+    values: list[float | None] = []
+    for fraction in fractions:
+        position = fraction * (count - 1)
+        low = math.floor(position)
+        pair = list(ordered[low:low + 2])
+        if len(pair) == 1 or position == low:
+            values.append(float(pair[0]))
+        else:
+            values.append(float(pair[0]) + (float(pair[1]) - float(pair[0])) * (position - low))
+    return count, values

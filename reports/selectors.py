@@ -1,0 +1,494 @@
+"""Every figure on the dashboards, computed by the database (grouped and conditional
+aggregates, percentile_cont on PostgreSQL). Each function returns a Table that feeds the JSON
+API, the charts and the CSV export alike. Python only arranges the few aggregated rows.
+
+Definitions (shown on the pages too):
+- "open": the statuses in tickets.models.OPEN_STATUSES; "now" figures are about open tickets.
+- period figures are about the tickets *opened* in the period (IST days, both inclusive), so
+  every figure of a period describes the same set of tickets and uses the created_at indexes.
+- time to acknowledge (MTTA): creation to first response; time to resolve (MTTR): creation to
+  the (last) resolution. Median and p90 by linear interpolation (percentile_cont).
+- reopen rate: tickets reopened at least once / tickets resolved at least once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import ExtractHour
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District
+from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent, TicketStatus
+
+from . import sources
+from .db import EpochSeconds, percentiles
+from .formatting import IST
+from .scope import Period, ReportScope
+from .tables import Column, Table
+
+PRIORITIES = [p.value for p in Priority]
+# Open statuses in workflow order (OPEN_STATUSES is a set).
+OPEN_ORDER = [s for s in TicketStatus.values if s in OPEN_STATUSES]
+USUAL_RATE_DAYS = 28
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+AGE_BUCKETS: list[tuple[str, Any, dt.timedelta, dt.timedelta | None]] = [
+    ("lt_1h", _("Under 1 hour"), dt.timedelta(0), HOUR),
+    ("1h_4h", _("1 to 4 hours"), HOUR, 4 * HOUR),
+    ("4h_24h", _("4 to 24 hours"), 4 * HOUR, DAY),
+    ("1d_3d", _("1 to 3 days"), DAY, 3 * DAY),
+    ("3d_7d", _("3 to 7 days"), 3 * DAY, 7 * DAY),
+    ("gt_7d", _("Over 7 days"), 7 * DAY, None),
+]
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60.0, 1)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100.0 * part / whole, 1)
+
+
+def _tickets(scope: ReportScope):
+    return scope.filter(Ticket.objects.all()).order_by()
+
+
+def _period_tickets(scope: ReportScope, period: Period):
+    return _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
+
+
+# --- "now" figures -------------------------------------------------------------------------
+
+
+def open_by_status_priority(scope: ReportScope) -> Table:
+    """Open tickets by status (rows) and priority (columns). One grouped query."""
+    cells = {
+        (row["status"], row["priority"]): row["n"]
+        for row in _tickets(scope).filter(status__in=OPEN_ORDER).values("status", "priority").annotate(n=Count("id"))
+    }
+    labels = dict(TicketStatus.choices)
+    rows = []
+    for status in OPEN_ORDER:
+        row: dict[str, Any] = {"status": status, "status_label": str(labels[status])}
+        for priority in PRIORITIES:
+            row[priority] = cells.get((status, priority), 0)
+        row["total"] = sum(row[p] for p in PRIORITIES)
+        rows.append(row)
+    totals = {p: sum(r[p] for r in rows) for p in PRIORITIES}
+    return Table(
+        name="open",
+        columns=[Column("status", _("Status")), Column("status_label", _("Status name")),
+                 *[Column(p, p, "int") for p in PRIORITIES], Column("total", _("Total"), "int")],
+        rows=rows,
+        meta={"total": sum(totals.values()), "by_priority": totals},
+    )
+
+
+def intake_today(scope: ReportScope, now: dt.datetime) -> Table:
+    """Tickets opened today (IST) by hour, against the usual rate: the mean number opened in
+    the same hour over the previous 28 days. Two grouped queries."""
+    local_now = now.astimezone(IST)
+    today_start = dt.datetime.combine(local_now.date(), dt.time.min, tzinfo=IST)
+    hour = ExtractHour("created_at", tzinfo=IST)
+    today = dict(
+        _tickets(scope).filter(created_at__gte=today_start, created_at__lte=now)
+        .annotate(h=hour).values("h").annotate(n=Count("id")).values_list("h", "n")
+    )
+    history = dict(
+        _tickets(scope).filter(created_at__gte=today_start - USUAL_RATE_DAYS * DAY, created_at__lt=today_start)
+        .annotate(h=hour).values("h").annotate(n=Count("id")).values_list("h", "n")
+    )
+    rows = []
+    for h in range(24):
+        rows.append({
+            "hour": h,
+            "label": f"{h:02d}:00",
+            "today": today.get(h, 0) if h <= local_now.hour else None,
+            "usual": round(history.get(h, 0) / USUAL_RATE_DAYS, 2),
+        })
+    usual_so_far = sum(history.get(h, 0) for h in range(local_now.hour + 1)) / USUAL_RATE_DAYS
+    return Table(
+        name="intake",
+        columns=[Column("hour", _("Hour"), "int"), Column("label", _("From")),
+                 Column("today", _("Opened today"), "int"), Column("usual", _("Usual (28-day mean)"), "float")],
+        rows=rows,
+        meta={"date": local_now.date().isoformat(), "today_total": sum(today.values()),
+              "usual_to_this_hour": round(usual_so_far, 2), "usual_days": USUAL_RATE_DAYS},
+    )
+
+
+def backlog_by_age(scope: ReportScope, now: dt.datetime) -> Table:
+    """Open tickets by age since creation and priority. One query of conditional counts."""
+    aggregates = {}
+    for key, _label, low, high in AGE_BUCKETS:
+        condition = Q()
+        if low:
+            condition &= Q(created_at__lte=now - low)
+        if high is not None:
+            condition &= Q(created_at__gt=now - high)
+        for priority in PRIORITIES:
+            aggregates[f"{key}__{priority}"] = Count("id", filter=condition & Q(priority=priority))
+    counts = _tickets(scope).filter(status__in=OPEN_ORDER).aggregate(**aggregates)
+    rows = []
+    for key, label, _low, _high in AGE_BUCKETS:
+        row: dict[str, Any] = {"bucket": key, "label": str(label)}
+        for priority in PRIORITIES:
+            row[priority] = counts[f"{key}__{priority}"]
+        row["total"] = sum(row[p] for p in PRIORITIES)
+        rows.append(row)
+    return Table(
+        name="backlog",
+        columns=[Column("bucket", _("Age bucket")), Column("label", _("Age")),
+                 *[Column(p, p, "int") for p in PRIORITIES], Column("total", _("Total"), "int")],
+        rows=rows,
+        meta={"total": sum(r["total"] for r in rows), "as_of": now.astimezone(IST).isoformat()},
+    )
+
+
+# --- period figures ------------------------------------------------------------------------
+
+RESPONSE_MEASURES = [
+    ("mtta", _("Time to acknowledge (first response)"), "first_response_at"),
+    ("mttr", _("Time to resolve"), "resolved_at"),
+]
+
+
+def response_times(scope: ReportScope, period: Period) -> Table:
+    """MTTA and MTTR of the tickets opened in the period: count, median and p90, in minutes,
+    wall-clock (in the database) and business time (escalation's calendar, when its clocks
+    record it)."""
+    tickets = _period_tickets(scope, period)
+    rows = []
+    for key, label, field in RESPONSE_MEASURES:
+        count, (median, p90) = percentiles(tickets, EpochSeconds(field, "created_at"), (0.5, 0.9))
+        rows.append({"measure": key, "label": str(label), "basis": "wall_clock", "count": count,
+                     "median_minutes": _minutes(median), "p90_minutes": _minutes(p90)})
+        business = sources.business_durations(tickets, key)
+        if business is not None:
+            b_count, (b_median, b_p90) = business
+            rows.append({"measure": key, "label": str(label), "basis": "business", "count": b_count,
+                         "median_minutes": _minutes(b_median), "p90_minutes": _minutes(b_p90)})
+    return Table(
+        name="response-times",
+        columns=[Column("measure", _("Measure")), Column("label", _("Name")), Column("basis", _("Basis")),
+                 Column("count", _("Tickets"), "int"), Column("median_minutes", _("Median (min)"), "minutes"),
+                 Column("p90_minutes", _("p90 (min)"), "minutes")],
+        rows=rows,
+        meta={"period": period.as_dict(), "business_time": sources.has_business_time()},
+    )
+
+
+def _district_figures(period: Period, now: dt.datetime) -> list[dict[str, Any]]:
+    """Per district: backlog now, opened/reopened in the period, breaches of their clocks.
+    Three grouped queries over tickets (plus one over SLA clocks when escalation has them)."""
+    backlog = dict(
+        Ticket.objects.filter(status__in=OPEN_ORDER).order_by().values("district")
+        .annotate(n=Count("id")).values_list("district", "n")
+    )
+    period_rows = {
+        row["district"]: row
+        for row in Ticket.objects.filter(created_at__gte=period.start, created_at__lt=period.end).order_by()
+        .values("district").annotate(
+            opened=Count("id"),
+            reopened=Count("id", filter=Q(reopened_count__gt=0)),
+            resolved_once=Count("id", filter=Q(resolved_at__isnull=False) | Q(reopened_count__gt=0)),
+        )
+    }
+    breaches = sources.breaches_by_district(period) or {}
+    figures = []
+    for district in District.objects.order_by("name_en"):
+        row = period_rows.get(district.pk, {})
+        opened = row.get("opened", 0)
+        reopened = row.get("reopened", 0)
+        figures.append({
+            "district_id": district.pk,
+            "district": district.code,
+            "name": district.name,
+            "backlog": backlog.get(district.pk, 0),
+            "opened": opened,
+            "reopened": reopened,
+            "resolved_once": row.get("resolved_once", 0),
+            "reopen_rate": _rate(reopened, row.get("resolved_once", 0)),
+            "breaches": breaches.get(district.pk, 0),
+        })
+    return figures
+
+
+DISTRICT_ORDERS = {
+    "breaches": lambda r: (-r["breaches"], -r["backlog"], r["name"]),
+    "backlog": lambda r: (-r["backlog"], -r["breaches"], r["name"]),
+    "reopen_rate": lambda r: (-(r["reopen_rate"] or 0), -r["reopened"], r["name"]),
+    "opened": lambda r: (-r["opened"], r["name"]),
+}
+
+
+def districts(scope: ReportScope, period: Period, now: dt.datetime, order: str = "breaches") -> Table:
+    """Districts ranked by breaches (default), backlog or reopen rate. A district official gets
+    only their own row, with its rank among all districts."""
+    figures = sorted(_district_figures(period, now), key=DISTRICT_ORDERS[order])
+    for rank, row in enumerate(figures, start=1):
+        row["rank"] = rank
+    if scope.district is not None:
+        figures = [row for row in figures if row["district_id"] == scope.district_id]
+    return Table(
+        name="districts",
+        columns=[Column("rank", _("Rank"), "int"), Column("district", _("District code")),
+                 Column("name", _("District")), Column("breaches", _("SLA breaches"), "int"),
+                 Column("backlog", _("Open now"), "int"), Column("opened", _("Opened in period"), "int"),
+                 Column("reopened", _("Reopened"), "int"), Column("reopen_rate", _("Reopen rate (%)"), "percent")],
+        rows=figures,
+        meta={"period": period.as_dict(), "order": order, "sla_available": sources.has_sla_clocks()},
+    )
+
+
+def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> Table:
+    """A district against the state: its own figure and the state's per-district average (for
+    counts) or state-wide rate (for rates and times)."""
+    if scope.district is None:
+        raise ValueError("district_position needs a district scope")
+    figures = _district_figures(period, now)
+    mine = next(row for row in figures if row["district_id"] == scope.district_id)
+    n = len(figures)
+    state_scope = ReportScope(district=None)
+
+    def avg(key: str) -> float:
+        return round(sum(row[key] for row in figures) / n, 1)
+
+    def rank(key: str) -> int:
+        return 1 + sum(1 for row in figures if row[key] > mine[key])
+
+    state_times = {(r["measure"], r["basis"]): r for r in response_times(state_scope, period).rows}
+    mine_times = {(r["measure"], r["basis"]): r for r in response_times(scope, period).rows}
+    rows = [
+        {"metric": "backlog", "label": str(_("Open now")), "district": mine["backlog"],
+         "state": avg("backlog"), "basis": "per_district_average", "rank": rank("backlog")},
+        {"metric": "opened", "label": str(_("Opened in period")), "district": mine["opened"],
+         "state": avg("opened"), "basis": "per_district_average", "rank": rank("opened")},
+        {"metric": "breaches", "label": str(_("SLA breaches")), "district": mine["breaches"],
+         "state": avg("breaches"), "basis": "per_district_average", "rank": rank("breaches")},
+        {"metric": "reopen_rate", "label": str(_("Reopen rate (%)")), "district": mine["reopen_rate"],
+         "state": _rate(sum(r["reopened"] for r in figures), sum(r["resolved_once"] for r in figures)),
+         "basis": "state_rate", "rank": None},
+    ]
+    for key, label, _field in RESPONSE_MEASURES:
+        rows.append({"metric": f"{key}_median", "label": str(label) + " · " + str(_("median (min)")),
+                     "district": mine_times[(key, "wall_clock")]["median_minutes"],
+                     "state": state_times[(key, "wall_clock")]["median_minutes"], "basis": "state_median",
+                     "rank": None})
+    return Table(
+        name="position",
+        columns=[Column("metric", _("Metric")), Column("label", _("Name")),
+                 Column("district", _("This district"), "float"), Column("state", _("State"), "float"),
+                 Column("basis", _("State figure")), Column("rank", _("Rank (1 = highest)"), "int")],
+        rows=rows,
+        meta={"period": period.as_dict(), "districts": n},
+    )
+
+
+# --- SLA and vendor figures (escalation's clocks) ----------------------------------------
+
+
+def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> Table:
+    """Per clock kind: of the clocks of tickets opened in the period, how many met their
+    target, breached it, are still running, and of those how many are at risk now."""
+    rows = sources.sla_compliance(scope, period, now)
+    return Table(
+        name="sla",
+        columns=[Column("clock", _("Clock")), Column("label", _("Name")), Column("total", _("Clocks"), "int"),
+                 Column("met", _("Met"), "int"), Column("breached", _("Breached"), "int"),
+                 Column("running", _("Running"), "int"), Column("at_risk", _("At risk now"), "int"),
+                 Column("compliance", _("Compliance (%)"), "percent")],
+        rows=rows if rows is not None else [],
+        meta={"period": period.as_dict(), "available": rows is not None,
+              "at_risk_definition": sources.AT_RISK_DEFINITION},
+    )
+
+
+def vendor_accountability(scope: ReportScope, period: Period) -> Table:
+    """The vendor's accountability figures, as the escalation app computes them."""
+    result = sources.vendor_accountability(scope, period)
+    columns, rows = result if result is not None else ([], [])
+    return Table(name="vendor", columns=columns, rows=rows,
+                 meta={"period": period.as_dict(), "available": result is not None})
+
+
+# --- shift handover ------------------------------------------------------------------------
+
+TICKET_COLUMNS = [
+    Column("number", _("Ticket")), Column("created_at", _("Opened"), "datetime"),
+    Column("district", _("District")), Column("category", _("Category")), Column("priority", _("Priority")),
+    Column("status", _("Status")), Column("channel", _("Channel")),
+]
+
+
+def _ticket_rows(queryset):
+    return (
+        queryset.annotate(district_code=F("district__code"), category_code=F("category__code"))
+        .values("number", "created_at", "district_code", "category_code", "priority", "status", "channel")
+    )
+
+
+def _as_ticket_row(row: dict) -> dict:
+    row["district"] = row.pop("district_code")
+    row["category"] = row.pop("category_code")
+    return row
+
+
+def shift_opened(scope: ReportScope, shift: Period, limit: int | None = None) -> Table:
+    queryset = _ticket_rows(_tickets(scope).filter(created_at__gte=shift.start, created_at__lt=shift.end)
+                            .order_by("created_at", "id"))
+    rows = (_as_ticket_row(r) for r in (queryset[:limit] if limit else queryset.iterator(chunk_size=2000)))
+    return Table(name="shift-opened", columns=TICKET_COLUMNS, rows=rows, meta={"shift": shift.as_dict()})
+
+
+def _closing_events(scope: ReportScope, shift: Period):
+    events = TicketEvent.objects.filter(
+        kind="status_changed", to_value__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED],
+        created_at__gte=shift.start, created_at__lt=shift.end,
+    ).order_by("created_at", "id")
+    if scope.district is not None:
+        events = events.filter(ticket__district_id=scope.district_id)
+    return events
+
+
+def shift_closed(scope: ReportScope, shift: Period, limit: int | None = None) -> Table:
+    """Tickets resolved or closed during the shift, from the audit trail (one row per move)."""
+    queryset = _closing_events(scope, shift).values(
+        "created_at", "to_value", number=F("ticket__number"), district=F("ticket__district__code"),
+        priority=F("ticket__priority"), category=F("ticket__category__code"),
+    )
+    rows = queryset[:limit] if limit else queryset.iterator(chunk_size=2000)
+    return Table(
+        name="shift-closed",
+        columns=[Column("number", _("Ticket")), Column("created_at", _("When"), "datetime"),
+                 Column("to_value", _("Moved to")), Column("district", _("District")),
+                 Column("category", _("Category")), Column("priority", _("Priority"))],
+        rows=rows, meta={"shift": shift.as_dict()},
+    )
+
+
+def shift_summary(scope: ReportScope, shift: Period, now: dt.datetime) -> dict[str, Any]:
+    opened = _tickets(scope).filter(created_at__gte=shift.start, created_at__lt=shift.end).aggregate(
+        n=Count("id"), p1=Count("id", filter=Q(priority=Priority.P1)))
+    closing = _closing_events(scope, shift).aggregate(
+        resolved=Count("id", filter=Q(to_value=TicketStatus.RESOLVED)),
+        closed=Count("id", filter=Q(to_value=TicketStatus.CLOSED)))
+    return {
+        "shift": shift.as_dict(),
+        "opened": opened["n"], "opened_p1": opened["p1"],
+        "resolved": closing["resolved"], "closed": closing["closed"],
+        "open_now": _tickets(scope).filter(status__in=OPEN_ORDER).count(),
+    }
+
+
+def handover_notes(shift: Period, limit: int | None = None) -> Table:
+    from .models import HandoverNote
+
+    queryset = HandoverNote.objects.filter(created_at__gte=shift.start, created_at__lt=shift.end).values(
+        "created_at", "body", author_name=F("author__username"), ticket_number=F("ticket__number"))
+    rows = queryset[:limit] if limit else queryset.iterator(chunk_size=500)
+    return Table(
+        name="shift-notes",
+        columns=[Column("created_at", _("Written"), "datetime"), Column("author_name", _("By")),
+                 Column("ticket_number", _("Ticket")), Column("body", _("Note"))],
+        rows=rows, meta={"shift": shift.as_dict()},
+    )
+
+
+def open_incidents(scope: ReportScope) -> Table:
+    rows = sources.open_incidents(scope)
+    return Table(
+        name="incidents",
+        columns=[Column("id", _("Incident"), "int"), Column("title", _("Title")), Column("status", _("Status")),
+                 Column("severity", _("Severity")), Column("created_at", _("Opened"), "datetime"),
+                 Column("tickets", _("Linked tickets"), "int")],
+        rows=rows if rows is not None else [],
+        meta={"available": rows is not None},
+    )
+
+
+# --- ticket export -------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    Column("number", _("Ticket")), Column("created_at", _("Opened"), "datetime"),
+    Column("district_code", _("District")), Column("category_code", _("Category")),
+    Column("priority", _("Priority")), Column("status", _("Status")), Column("channel", _("Channel")),
+    Column("requester_kind", _("Requester")),
+    Column("first_response_at", _("First response"), "datetime"), Column("resolved_at", _("Resolved"), "datetime"),
+    Column("closed_at", _("Closed"), "datetime"), Column("reopened_count", _("Reopened"), "int"),
+    Column("chased_count", _("Chased"), "int"),
+]
+
+
+def ticket_export_queryset(scope: ReportScope, period: Period, filters: dict[str, Any]):
+    queryset = _period_tickets(scope, period)
+    for field in ("status", "priority", "channel"):
+        if filters.get(field):
+            queryset = queryset.filter(**{f"{field}__in": filters[field]})
+    if filters.get("category"):
+        queryset = queryset.filter(category__code__in=filters["category"])
+    return queryset.order_by("created_at", "id").values(
+        "number", "created_at", "priority", "status", "channel", "requester_kind", "first_response_at",
+        "resolved_at", "closed_at", "reopened_count", "chased_count",
+        district_code=F("district__code"), category_code=F("category__code"),
+    )
+
+
+def ticket_export(scope: ReportScope, period: Period, filters: dict[str, Any], rows=None) -> Table:
+    queryset = ticket_export_queryset(scope, period, filters)
+    return Table(name="tickets", columns=EXPORT_COLUMNS,
+                 rows=rows if rows is not None else queryset.iterator(chunk_size=2000),
+                 meta={"period": period.as_dict()})
+
+
+def shift_pending(scope: ReportScope, shift: Period, now: dt.datetime, limit: int | None = None) -> Table:
+    """Escalations still waiting for an acknowledgement now (tickets still open)."""
+    found = sources.shift_escalations(scope, shift, now)
+    rows = sources.pending_rows(found[0], now, limit) if found else []
+    return Table(name="shift-pending", columns=sources.PENDING_COLUMNS, rows=rows,
+                 meta={"shift": shift.as_dict(), "available": found is not None})
+
+
+def shift_breaches(scope: ReportScope, shift: Period, now: dt.datetime, limit: int | None = None) -> Table:
+    """SLA clocks that breached during the shift."""
+    found = sources.shift_escalations(scope, shift, now)
+    rows = sources.breach_rows(found[1], limit) if found else []
+    return Table(name="shift-breaches", columns=sources.BREACH_COLUMNS, rows=rows,
+                 meta={"shift": shift.as_dict(), "available": found is not None})
+
+
+def categories(scope: ReportScope, period: Period) -> Table:
+    """Tickets opened in the period by category: opened, still open, resolved at least once,
+    P1, reopened. One grouped query."""
+    from tickets.models import Category
+
+    grouped = {
+        row["category"]: row
+        for row in _period_tickets(scope, period).values("category").annotate(
+            opened=Count("id"),
+            still_open=Count("id", filter=Q(status__in=OPEN_ORDER)),
+            p1=Count("id", filter=Q(priority=Priority.P1)),
+            reopened=Count("id", filter=Q(reopened_count__gt=0)),
+        )
+    }
+    rows = []
+    for category in Category.objects.order_by("position", "code"):
+        row = grouped.get(category.pk)
+        if row is None and not category.is_active:
+            continue
+        row = row or {}
+        rows.append({"category": category.code, "name": category.name, "opened": row.get("opened", 0),
+                     "still_open": row.get("still_open", 0), "p1": row.get("p1", 0),
+                     "reopened": row.get("reopened", 0)})
+    return Table(
+        name="categories",
+        columns=[Column("category", _("Category code")), Column("name", _("Category")),
+                 Column("opened", _("Opened"), "int"), Column("still_open", _("Still open"), "int"),
+                 Column("p1", "P1", "int"), Column("reopened", _("Reopened"), "int")],
+        rows=rows, meta={"period": period.as_dict()},
+    )
