@@ -1,0 +1,132 @@
+"""Turning domain changes into live events and choosing their audiences.
+
+Groups: "status" (public status page), "console" (agents and supervisors), f"district.{id}"
+(that district's officials), f"ticket.{id}" (the ticket page), f"vendor.{id}" (vendor staff of
+a ticket handed to them). Events carry ids and changes only, never personal data: clients
+re-fetch what they show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .broadcast import broadcast
+
+STATUS = "status"
+CONSOLE = "console"
+
+
+def district_group(district_id: int) -> str:
+    return f"district.{district_id}"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def vendor_group(vendor_id: int) -> str:
+    return f"vendor.{vendor_id}"
+
+
+# Payload keys that are safe to send (ids, codes, flags). Anything else (notes, bodies, names,
+# mobiles) stays in the database: a live event is a hint, not a copy.
+SAFE_PAYLOAD_KEYS = frozenset({
+    "channel", "priority", "category", "district_id", "requester_kind", "comment_id", "author_kind",
+    "public", "vendor", "vendor_id", "assignee", "contacted", "clock", "level", "loop", "escalation_id",
+    "due_at", "eta", "incident_id", "merged_into", "target_id", "cycle", "via", "breached",
+})
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ticket_event_json(ticket, event) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if event.from_value:
+        changes["from"] = event.from_value
+    if event.to_value:
+        changes["to"] = event.to_value
+    for key, value in (event.payload or {}).items():
+        if key in SAFE_PAYLOAD_KEYS and (value is None or isinstance(value, (str, int, float, bool))):
+            changes[key] = value
+    return {
+        "type": f"ticket.{event.kind}",
+        "event_id": event.pk,
+        "ticket_id": ticket.pk,
+        "number": ticket.number,
+        "district_id": ticket.district_id,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "changes": changes,
+        "at": _iso(event.created_at),
+    }
+
+
+def ticket_groups(ticket) -> list[str]:
+    groups = [CONSOLE, district_group(ticket.district_id), ticket_group(ticket.pk)]
+    if ticket.vendor_id:
+        groups.append(vendor_group(ticket.vendor_id))
+    return groups
+
+
+def on_ticket_events(ticket, events: Sequence) -> None:
+    """tickets.hooks listener: runs inside the writing transaction; each event is broadcast
+    after commit (nothing is sent if the transaction rolls back). Also asks the spike detector
+    to look at the ticket's category and district once the new ticket is committed."""
+    groups = ticket_groups(ticket)
+    for event in events:
+        broadcast(groups, ticket_event_json(ticket, event))
+    if any(event.kind == "created" for event in events):
+        from .tasks import spike_check_task
+
+        spike_check_task.delay_on_commit(ticket.category_id, ticket.district_id)
+
+
+def incident_groups(incident, *, public: bool = True) -> list[str]:
+    """Public incident events reach the status page (district officials' sockets also listen
+    there) and the console; internal ones only the console."""
+    return [STATUS, CONSOLE] if (public and incident.is_public) else [CONSOLE]
+
+
+def incident_event(kind: str, incident, *, public: bool = True, **extra: Any) -> None:
+    event = {
+        "type": f"incident.{kind}",
+        "incident_id": incident.pk,
+        "status": incident.status,
+        "severity": incident.severity,
+        "at": _iso(incident.updated_at),
+        **extra,
+    }
+    broadcast(incident_groups(incident, public=public), event)
+
+
+def component_event(state) -> None:
+    broadcast([STATUS, CONSOLE], {
+        "type": "component.status",
+        "component_id": state.component_id,
+        "district_id": state.district_id,
+        "status": state.status,
+        "at": _iso(state.updated_at),
+    })
+
+
+def suspicion_event(kind: str, suspicion, ticket_ids: list[int] | None = None) -> None:
+    groups = [CONSOLE]
+    if suspicion.district_id:
+        groups.append(district_group(suspicion.district_id))
+    event = {
+        "type": f"spike.{kind}",
+        "suspicion_id": suspicion.pk,
+        "category_id": suspicion.category_id,
+        "district_id": suspicion.district_id,
+        "status": suspicion.status,
+        "count": suspicion.window_count,
+        "baseline": round(suspicion.baseline, 2),
+        "incident_id": suspicion.incident_id,
+        "at": _iso(suspicion.updated_at),
+    }
+    if ticket_ids is not None:
+        event["ticket_ids"] = ticket_ids
+    broadcast(groups, event)
