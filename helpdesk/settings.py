@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "live.context_processors.live",
             ],
         },
     }
@@ -186,6 +187,26 @@ SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 15)
 # The periodic jobs: run by Celery beat, or by the timer thread of `manage.py serve` on the
 # embedded default (helpdesk/timers.py). Each app adds its own entries.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- live (incidents, status page, spike detection) -----------------------------------------
+# Spike detector (live/spikes.py): at least SPIKE_MIN_COUNT complaints of one category in one
+# district (or statewide, spread over >= SPIKE_STATEWIDE_MIN_DISTRICTS districts) within
+# SPIKE_WINDOW_MINUTES, and at least SPIKE_FACTOR times the usual count per window over the
+# previous SPIKE_BASELINE_HOURS.
+SPIKE_WINDOW_MINUTES = env_int("SPIKE_WINDOW_MINUTES", 15)
+SPIKE_MIN_COUNT = env_int("SPIKE_MIN_COUNT", 5)
+SPIKE_FACTOR = float(os.environ.get("SPIKE_FACTOR", "3"))
+SPIKE_BASELINE_HOURS = env_int("SPIKE_BASELINE_HOURS", 24)
+SPIKE_STATEWIDE_MIN_DISTRICTS = env_int("SPIKE_STATEWIDE_MIN_DISTRICTS", 2)
+# Minutes between public updates of an open incident, by severity; a warning this many minutes
+# before the due time.
+INCIDENT_CADENCE_MINUTES = {
+    "critical": env_int("INCIDENT_CADENCE_CRITICAL", 30),
+    "major": env_int("INCIDENT_CADENCE_MAJOR", 60),
+    "minor": env_int("INCIDENT_CADENCE_MINOR", 120),
+}
+INCIDENT_CADENCE_WARNING_MINUTES = env_int("INCIDENT_CADENCE_WARNING", 5)
+CELERY_BEAT_SCHEDULE["live-incident-cadence"] = {"task": "live.tasks.incident_cadence_sweep", "schedule": 60.0}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

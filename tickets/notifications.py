@@ -37,6 +37,15 @@ def notify_created(ticket: Ticket, secret: str) -> None:
          language=ticket.requester_language)
 
 
+def notify_chased(ticket: Ticket, comment: Comment) -> None:
+    """A citizen wrote again about an open complaint: tell them (and only them, by SMS) which."""
+    with translation.override(ticket.requester_language):
+        body = _("Your message was added to your open complaint %(number)s. Status: %(link)s") % {
+            "number": ticket.display_number, "link": f"{settings.SITE_URL}/status/ticket/"}
+    _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:chased:{comment.pk}",
+         ticket_id=ticket.pk, language=ticket.requester_language)
+
+
 def notify_public_reply(ticket: Ticket, comment: Comment) -> None:
     """A public reply reaches the requester and the requesters of tickets merged into this one."""
     from .models import Ticket as TicketModel

@@ -36,7 +36,7 @@ from .models import (
     TicketEvent,
     TicketStatus,
 )
-from .notifications import notify_created, notify_public_reply
+from .notifications import notify_chased, notify_created, notify_public_reply
 from .numbers import new_number
 
 
@@ -182,6 +182,8 @@ def ticket_create(
                 )
                 changes.add("chased", payload={"comment_id": comment.pk, "channel": channel})
                 changes.commit(update_fields=["chased_count"])
+                if notify and actor.user is None:
+                    notify_chased(ticket, comment)
                 return CreateResult(ticket=ticket, created=False)
 
     secret = secrets.token_urlsafe(18)

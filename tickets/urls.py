@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("complaint/", views.complaint, name="complaint"),
+    path("status/ticket/", views.status_lookup, name="status"),
+    path("t/<str:number>/<str:secret>/", views.public_ticket, name="public"),
+    path("console/", views.console, name="console"),
+    path("console/queue/", views.queue_fragment, name="queue"),
+    path("tickets/", views.ticket_list, name="list"),
+    path("tickets/new/", views.file_issue, name="file"),
+    path("tickets/<str:number>/", views.ticket_detail, name="detail"),
+    path("tickets/<str:number>/thread/", views.thread_fragment, name="thread"),
+    path("tickets/<str:number>/act/", views.ticket_act, name="act"),
+]

@@ -57,3 +57,17 @@ def make_ticket(db):
         return result.ticket if not kwargs.get("_want_result") else result
 
     return make
+
+
+@pytest.fixture
+def api():
+    """A JSON client; log in with api.force_login(user)."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def desk_api(api, agent):
+    api.force_login(agent)
+    return api

@@ -1,0 +1,337 @@
+"""Server-rendered pages: the citizen's complaint form, status lookup and secret-link thread; the
+district official's list and filing form; the agents' console and the ticket page.
+
+Pages call the same services and selectors as the API. Domain errors become a message on the
+page with the matching status code (400, 404, 409, 429), never a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import District, User
+from accounts.permissions import is_desk, is_district_official, is_supervisor
+from helpdesk import validation
+from helpdesk.exceptions import DomainError, InvalidInput, NotFound, TooManyRequests
+
+from . import intake, selectors, services
+from .api.throttles import check_anonymous
+from .models import OPEN_STATUSES, Channel, Priority, RequesterKind, Ticket, TicketStatus
+from .numbers import normalise_number
+from .services import Actor, StaleVersion
+
+COMPLAINT_FIELDS = ("name", "mobile", "district", "category", "description", "reference_id", "language")
+
+
+def _single(post, names) -> dict[str, str]:
+    """Form values, refusing a parameter sent twice (DOMAIN.md §9: duplicate parameters)."""
+    values = {}
+    for name in names:
+        items = post.getlist(name)
+        if len(items) > 1:
+            raise InvalidInput(_("%(field)s was sent twice.") % {"field": name}, code=f"invalid_{name}", field=name)
+        if items:
+            values[name] = items[0]
+    return values
+
+
+def _mobile_or_none(raw) -> str | None:
+    try:
+        return validation.mobile(raw) if raw else None
+    except InvalidInput:
+        return None
+
+
+def _error(request, template, context, exc: DomainError) -> HttpResponse:
+    context = {**context, "error": exc.detail, "error_field": exc.extra.get("field")}
+    response = render(request, template, context, status=exc.status_code)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _form_context(values=None) -> dict:
+    return {"districts": District.objects.all(), "categories": list(intake.categories().values()),
+            "priorities": Priority.choices, "values": values or {}}
+
+
+# --- Citizens ---------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def complaint(request: HttpRequest) -> HttpResponse:
+    language = (request.LANGUAGE_CODE or "en")[:2]
+    context = _form_context({"language": language})
+    if request.method == "GET":
+        return render(request, "tickets/complaint.html", context)
+    try:
+        values = _single(request.POST, COMPLAINT_FIELDS)
+        context["values"] = values
+        check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
+        fields = intake.complaint({**values, "language": values.get("language") or language})
+        result = services.ticket_create(**fields, requester_kind=RequesterKind.CITIZEN, channel=Channel.WEB,
+                                        actor=Actor(label="citizen"))
+    except DomainError as exc:
+        return _error(request, "tickets/complaint.html", context, exc)
+    return render(request, "tickets/complaint_done.html",
+                  {"ticket": result.ticket if result.created else None, "created": result.created},
+                  status=201 if result.created else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    context: dict = {"values": {}}
+    if request.method == "GET":
+        return render(request, "tickets/status_lookup.html", context)
+    try:
+        values = _single(request.POST, ("number", "mobile"))
+        context["values"] = values
+        check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
+        ticket = selectors.ticket_get_by_mobile(number=values.get("number"), mobile=values.get("mobile"))
+    except InvalidInput:
+        # Even a malformed form answers exactly like an unknown ticket.
+        return _error(request, "tickets/status_lookup.html", context, NotFound(_("Ticket not found.")))
+    except DomainError as exc:
+        return _error(request, "tickets/status_lookup.html", context, exc)
+    return render(request, "tickets/status_lookup.html",
+                  {**context, "ticket": ticket, "thread": selectors.public_thread(ticket)})
+
+
+@require_http_methods(["GET", "POST"])
+def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpResponse:
+    try:
+        check_anonymous(request)
+        ticket = selectors.ticket_get_by_secret(number=number, secret=secret)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _error(request, "tickets/public_ticket.html", {}, exc)
+    context = {"ticket": ticket, "thread": selectors.public_thread(ticket)}
+    if request.method == "POST":
+        try:
+            values = _single(request.POST, ("body",))
+            services.ticket_comment(ticket_id=ticket.pk, body=intake.text_field(values.get("body"), "body", 5000, required=True),
+                                    actor=Actor(label="citizen"), is_public=True)
+        except DomainError as exc:
+            return _error(request, "tickets/public_ticket.html", context, exc)
+        messages.success(request, _("Your reply was sent."))
+        return redirect(request.path)
+    return render(request, "tickets/public_ticket.html", context)
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+def _require_desk(request) -> None:
+    if not is_desk(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """Every staff role: the tickets in their scope (district officials: their district)."""
+    queryset = selectors.ticket_list(user=request.user).order_by("-created_at", "-id")
+    status = request.GET.get("status", "open")
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status in TicketStatus.values:
+        queryset = queryset.filter(status=status)
+    return render(request, "tickets/ticket_list.html", {
+        "tickets": queryset[:200], "status": status, "statuses": TicketStatus.choices,
+        "can_file": is_district_official(request.user) or is_desk(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_issue(request: HttpRequest) -> HttpResponse:
+    """A district official files an issue for their district."""
+    if not is_district_official(request.user):
+        raise PermissionDenied
+    context = _form_context()
+    if request.method == "GET":
+        return render(request, "tickets/file_issue.html", context)
+    try:
+        values = _single(request.POST, ("category", "description", "subject", "priority", "reference_id"))
+        context["values"] = values
+        fields = intake.complaint({**values, "district": request.user.district_id}, mobile_required=False,
+                                  name_required=False)
+        result = services.ticket_create(
+            **fields, requester_kind=RequesterKind.DISTRICT, channel=Channel.WEB, actor=Actor.of(request.user),
+            subject=intake.text_field(values.get("subject"), "subject", 200, required=False),
+            priority=intake.priority_from(values.get("priority")),
+        )
+    except DomainError as exc:
+        return _error(request, "tickets/file_issue.html", context, exc)
+    messages.success(request, _("Issue %(number)s filed.") % {"number": result.ticket.display_number})
+    return redirect("tickets:detail", number=result.ticket.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def console(request: HttpRequest) -> HttpResponse:
+    """The agents' console: find the caller, see their tickets, open one in a few keystrokes."""
+    _require_desk(request)
+    context = _form_context()
+    context["queue"] = selectors.open_queue(user=request.user)
+    query = request.GET.get("q", "")
+    if query:
+        try:
+            kind, value, found = selectors.caller_lookup(user=request.user, query=query)
+            context.update(query=query, found=found, matched_by=kind,
+                           open_found=[t for t in found if t.status in OPEN_STATUSES])
+            context["values"] = {"mobile": value if kind == "mobile" else "",
+                                 "reference_id": value if kind == "reference" else ""}
+            if found:
+                last = found[0]
+                context["values"].update(name=last.requester_name, district=str(last.district_id),
+                                         mobile=last.requester_mobile)
+        except DomainError as exc:
+            return _error(request, "tickets/console.html", {**context, "query": query}, exc)
+    if request.method == "GET":
+        return render(request, "tickets/console.html", context)
+    try:
+        values = _single(request.POST, (*COMPLAINT_FIELDS, "priority", "separate", "notes"))
+        context["values"] = values
+        fields = intake.complaint(values, mobile_required=False, name_required=False)
+        notes = intake.text_field(values.get("notes"), "notes", 5000, required=False)
+        result = services.ticket_create(
+            **fields, requester_kind=RequesterKind.AGENT, channel=Channel.PHONE, actor=Actor.of(request.user),
+            priority=intake.priority_from(values.get("priority")), attach_to_open=values.get("separate") != "on",
+        )
+        if notes.strip():
+            services.ticket_comment(ticket_id=result.ticket.pk, body=notes, actor=Actor.of(request.user),
+                                    is_public=False, channel=Channel.PHONE)
+    except DomainError as exc:
+        return _error(request, "tickets/console.html", context, exc)
+    if result.created:
+        messages.success(request, _("Ticket %(number)s opened.") % {"number": result.ticket.display_number})
+    else:
+        messages.info(request, _("The caller already has open ticket %(number)s in this category: the call was "
+                                 "added to it (citizen chased).") % {"number": result.ticket.display_number})
+    return redirect("tickets:detail", number=result.ticket.number)
+
+
+@login_required
+def queue_fragment(request: HttpRequest) -> HttpResponse:
+    """The console's queue as an HTML fragment, re-fetched by tickets.js on live events."""
+    _require_desk(request)
+    return render(request, "tickets/_queue.html", {"queue": selectors.open_queue(user=request.user)})
+
+
+def _ticket_context(request, ticket: Ticket) -> dict:
+    events = selectors.ticket_events(ticket)
+    return {
+        "ticket": ticket, "thread": selectors.staff_thread(ticket), "events": events,
+        "last_event_id": events[-1].pk if events else 0,
+        "can_act": is_desk(request.user), "can_merge": is_supervisor(request.user),
+        "statuses": [s for s in TicketStatus.choices if s[0] != TicketStatus.MERGED],
+        "categories": list(intake.categories().values()), "priorities": Priority.choices,
+        "assignees": User.objects.filter(is_active=True, role__in=["agent", "supervisor", "admin"]).order_by("username")
+        if is_desk(request.user) else [],
+        "merged": list(ticket.merged_tickets.all()),
+    }
+
+
+@login_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "tickets/ticket_detail.html", _ticket_context(request, ticket))
+
+
+@login_required
+def thread_fragment(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "tickets/_thread.html", _ticket_context(request, ticket))
+
+
+ACTIONS = ("comment", "status", "priority", "category", "assign", "contacted", "registration", "merge")
+
+
+@login_required
+@require_http_methods(["POST"])
+def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
+    """One form post per action from the ticket page. Every action carries the version the page
+    showed; a ticket changed meanwhile is refused (409) and the page lists what changed."""
+    try:
+        ticket = selectors.ticket_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    actor = Actor.of(request.user)
+    post = request.POST
+    action = post.get("action", "")
+    try:
+        values = _single(post, ("action", "body", "public", "to", "note", "priority", "category", "assignee",
+                                "reference_id", "tickets", "expected_version", "seen_event"))
+        version = _int(values.get("expected_version"), "expected_version")
+        if action not in ACTIONS:
+            raise InvalidInput(_("Unknown action."), code="invalid_action")
+        if action == "comment":
+            # District officials and vendor staff comment too; only the desk replies publicly.
+            public = values.get("public") == "on" and is_desk(request.user)
+            services.ticket_comment(ticket_id=ticket.pk, actor=actor, is_public=public, expected_version=version,
+                                    body=intake.text_field(values.get("body"), "body", 5000, required=True))
+        else:
+            _require_desk(request)
+            if action == "status":
+                services.ticket_transition(ticket_id=ticket.pk, to=values.get("to", ""), actor=actor,
+                                           note=intake.text_field(values.get("note"), "note", 2000, required=False),
+                                           expected_version=version)
+            elif action == "priority":
+                services.ticket_set_priority(ticket_id=ticket.pk, priority=intake.priority_from(values.get("priority")) or "",
+                                             actor=actor, expected_version=version)
+            elif action == "category":
+                services.ticket_set_category(ticket_id=ticket.pk, category=intake.category_from(values.get("category")),
+                                             actor=actor, expected_version=version)
+            elif action == "assign":
+                raw = values.get("assignee", "")
+                assignee = User.objects.filter(pk=_int(raw, "assignee"), is_active=True).first() if raw else None
+                if raw and assignee is None:
+                    raise InvalidInput(_("Unknown user."), code="invalid_assignee")
+                services.ticket_assign(ticket_id=ticket.pk, assignee=assignee, actor=actor, expected_version=version)
+            elif action == "contacted":
+                services.ticket_mark_contacted(ticket_id=ticket.pk, actor=actor,
+                                               note=intake.text_field(values.get("note"), "note", 2000, required=False))
+            elif action == "registration":
+                services.ticket_attach_registration(ticket_id=ticket.pk, reference_id=values.get("reference_id", ""),
+                                                    actor=actor)
+            elif action == "merge":
+                if not is_supervisor(request.user):
+                    raise PermissionDenied
+                numbers = [normalise_number(n) for n in values.get("tickets", "").replace(",", " ").split()]
+                if not numbers or None in numbers:
+                    raise InvalidInput(_("Write the ticket numbers to merge, separated by spaces."), code="invalid_tickets")
+                ids = list(Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True))
+                if len(ids) != len(set(numbers)):
+                    raise NotFound(_("Ticket not found."))
+                services.ticket_merge(survivor_id=ticket.pk, merged_ids=ids, actor=actor)
+    except StaleVersion as exc:
+        seen = post.get("seen_event", "0")
+        ticket.refresh_from_db()
+        context = _ticket_context(request, ticket)
+        context["changes_since"] = selectors.ticket_events(ticket, after_id=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 18 else 0)
+        context["error"] = exc.detail
+        context["draft"] = post.get("body", "")
+        return render(request, "tickets/ticket_detail.html", context, status=409)
+    except DomainError as exc:
+        ticket.refresh_from_db()
+        return _error(request, "tickets/ticket_detail.html", _ticket_context(request, ticket), exc)
+    messages.success(request, _("Saved."))
+    return redirect("tickets:detail", number=ticket.number)
+
+
+def _int(raw, field) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 18):
+        raise InvalidInput(_("%(field)s must be a whole number.") % {"field": field}, code=f"invalid_{field}")
+    return int(raw)
