@@ -188,6 +188,16 @@ SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 15)
 # embedded default (helpdesk/timers.py). Each app adds its own entries.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# --- escalation (SLA clocks, ladders, outbox) -------------------------------------------------
+# The sweep fires due warnings, breaches and ladder steps; the retry job re-sends failed
+# notifications with backoff and reclaims sends whose worker died.
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["escalation-sweep"] = {"task": "escalation.tasks.sweep", "schedule": float(SLA_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["escalation-outbox-retry"] = {"task": "escalation.tasks.outbox_retry",
+                                                   "schedule": float(OUTBOX_RETRY_SECONDS)}
+# Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
+ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
+
 # --- live (incidents, status page, spike detection) -----------------------------------------
 # Spike detector (live/spikes.py): at least SPIKE_MIN_COUNT complaints of one category in one
 # district (or statewide, spread over >= SPIKE_STATEWIDE_MIN_DISTRICTS districts) within
@@ -305,3 +315,16 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- bookings ---------------------------------------------------------------------------------
+# OTP limits (shared names with the anonymous-endpoint limits above), resend cool-down (seconds).
+BOOKINGS_RATE_OTP_IP = os.environ.get("RATE_OTP_IP", "20/hour")
+BOOKINGS_RATE_OTP_MOBILE = os.environ.get("RATE_OTP_MOBILE", "5/hour")
+BOOKINGS_OTP_RESEND_SECONDS = env_int("OTP_RESEND_SECONDS", 30)
+# CoWIN-shaped public API: per-IP limit (CoWIN's was 100/5min; high by default so the benchmark
+# measures the server, set "100/5min" to behave as CoWIN) and how stale availability may be.
+RATE_COWIN_IP = os.environ.get("RATE_COWIN_IP", "1000000/5min")
+COWIN_CACHE_SECONDS = env_int("COWIN_CACHE_SECONDS", 60)
+# Pull from the portal's API (bookings.portal.HttpPortalAdapter); empty: no pull.
+PORTAL_API_URL = os.environ.get("PORTAL_API_URL", "").rstrip("/")
+PORTAL_API_KEY = os.environ.get("PORTAL_API_KEY", "")
