@@ -1,0 +1,238 @@
+"""CoWIN's public read API, in CoWIN's shape (DOMAIN.md §8), for tools written against CoWIN.
+
+Hot path, built for throughput: plain Django views (no DRF), the rendered JSON bytes cached per
+(endpoint, district or PIN, date) for COWIN_CACHE_SECONDS in the shared cache, with a short
+per-process copy in front (public availability may be a little stale: CoWIN allowed 30 minutes).
+One cheap Redis round trip per request counts the per-IP limit (RATE_COWIN_IP).
+Errors use CoWIN's envelope {"errorCode", "error"}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+from accounts.models import District
+from helpdesk.exceptions import DomainError, TooManyRequests
+from helpdesk.validation import today_ist
+
+from . import ratelimit
+from .models import Session
+
+STATE_ID = 7
+STATE_NAME = "Chhattisgarh"
+_LOCAL_SECONDS = 5.0
+_local: dict[str, tuple[float, bytes]] = {}
+_districts: dict[int, tuple[int, str]] = {}
+_DIGITS_RE = re.compile(r"^[0-9]{1,6}$")
+_PIN_RE = re.compile(r"^49[0-9]{4}$")
+_DATE_RE = re.compile(r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
+
+
+class CowinError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _error(status: int, code: str, message: str, retry_after: int | None = None) -> HttpResponse:
+    response = HttpResponse(json.dumps({"errorCode": code, "error": message}), status=status,
+                            content_type="application/json")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _json(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
+
+
+def _one(request, name: str) -> str:
+    values = request.GET.getlist(name)
+    if not values:
+        raise CowinError(400, "APPOIN0010", f"Missing parameter: {name}")
+    if len(values) > 1:
+        raise CowinError(400, "APPOIN0020", f"Parameter given more than once: {name}")
+    if len(values[0]) > 20:
+        raise CowinError(400, "APPOIN0021", f"Parameter too long: {name}")
+    return values[0]
+
+
+def _date(request) -> dt.date:
+    raw = _one(request, "date")
+    if not _DATE_RE.match(raw):
+        raise CowinError(400, "APPOIN0018", "Invalid date: use dd-mm-yyyy")
+    day, month, year = (int(part) for part in raw.split("-"))  # ASCII digits only, checked above
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        raise CowinError(400, "APPOIN0018", "Invalid date: no such day") from None
+    today = today_ist()
+    if not (today - dt.timedelta(days=1) <= value <= today + dt.timedelta(days=30)):
+        raise CowinError(400, "APPOIN0019", "Date outside the allowed window (yesterday to 30 days ahead)")
+    return value
+
+
+def _district_map() -> dict[int, tuple[int, str]]:
+    if not _districts:
+        for pk, cowin_id, name in District.objects.exclude(cowin_id=None).values_list("pk", "cowin_id", "name_en"):
+            _districts[cowin_id] = (pk, name)
+    return _districts
+
+
+def _district(request) -> tuple[int, str]:
+    raw = _one(request, "district_id")
+    if not _DIGITS_RE.match(raw):
+        raise CowinError(400, "APPOIN0014", "Invalid district_id")
+    found = _district_map().get(int(raw))
+    if found is None:
+        raise CowinError(400, "APPOIN0014", "Invalid district_id")
+    return found
+
+
+def _pincode(request) -> str:
+    raw = _one(request, "pincode")
+    if not _PIN_RE.match(raw):
+        raise CowinError(400, "APPOIN0013", "Invalid pincode: six digits starting 49")
+    return raw
+
+
+def _cached(key: str, build) -> bytes:
+    now = time.monotonic()
+    hit = _local.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.set(key, body, timeout=settings.COWIN_CACHE_SECONDS)
+    if len(_local) > 5000:
+        _local.clear()
+    _local[key] = (now + min(_LOCAL_SECONDS, settings.COWIN_CACHE_SECONDS), body)
+    return body
+
+
+def clear_local_cache() -> None:
+    _local.clear()
+    _districts.clear()
+
+
+_SESSION_FIELDS = ("session_id", "date", "vaccine", "min_age_limit", "max_age_limit", "capacity_dose1",
+                   "capacity_dose2", "booked_dose1", "booked_dose2", "slots", "centre__center_id",
+                   "centre__name", "centre__address", "centre__district__name_en", "centre__block_name",
+                   "centre__pincode", "centre__lat", "centre__long", "centre__open_from", "centre__open_to",
+                   "centre__fee_type")
+
+
+def _rows(*, district_pk: int | None = None, pincode: str | None = None, start: dt.date, days: int):
+    queryset = Session.objects.filter(published=True, date__gte=start, date__lt=start + dt.timedelta(days=days))
+    queryset = queryset.filter(centre__district_id=district_pk) if district_pk else queryset.filter(centre__pincode=pincode)
+    return queryset.order_by("centre__center_id", "date", "pk").values_list(*_SESSION_FIELDS)
+
+
+def _centre(row) -> dict:
+    return {"center_id": row[10], "name": row[11], "address": row[12], "state_name": STATE_NAME,
+            "district_name": row[13], "block_name": row[14], "pincode": int(row[15]), "lat": row[16],
+            "long": row[17], "from": row[18].strftime("%H:%M:%S"), "to": row[19].strftime("%H:%M:%S"),
+            "fee_type": row[20]}
+
+
+def _session(row) -> dict:
+    dose1, dose2 = row[5] - row[7], row[6] - row[8]
+    session = {"session_id": str(row[0]), "date": row[1].strftime("%d-%m-%Y"), "available_capacity": dose1 + dose2,
+               "available_capacity_dose1": dose1, "available_capacity_dose2": dose2,
+               "min_age_limit": row[3], "vaccine": row[2], "slots": row[9]}
+    if row[4] is not None:
+        session["max_age_limit"] = row[4]
+    return session
+
+
+def _calendar(rows) -> bytes:
+    centres: dict[int, dict] = {}
+    sessions: dict[int, list] = defaultdict(list)
+    for row in rows:
+        if row[10] not in centres:
+            centres[row[10]] = _centre(row)
+        sessions[row[10]].append(_session(row))
+    return json.dumps({"centers": [{**centre, "sessions": sessions[cid]} for cid, centre in centres.items()]},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _find(rows) -> bytes:
+    out = []
+    for row in rows:
+        centre = _centre(row)
+        centre.update(_session(row))
+        centre["fee"] = "0" if centre["fee_type"] == "Free" else ""
+        out.append(centre)
+    return json.dumps({"sessions": out}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _endpoint(handler):
+    """Per-IP limit, CoWIN error envelope, never a 500 for bad input."""
+
+    @require_GET
+    def view(request, *args, **kwargs):
+        try:
+            ratelimit.hit("cowin_ip", ratelimit.client_ip(request), settings.RATE_COWIN_IP)
+            return handler(request, *args, **kwargs)
+        except CowinError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        except TooManyRequests as exc:
+            return _error(429, "APPOIN0429", "Too many requests", retry_after=exc.retry_after)
+        except DomainError as exc:  # pragma: no cover - defensive
+            return _error(exc.status_code, exc.code, exc.detail)
+
+    view.__name__ = handler.__name__
+    view.__doc__ = handler.__doc__
+    return view
+
+
+@_endpoint
+def states(request):
+    """GET /api/v2/admin/location/states"""
+    return _json(json.dumps({"states": [{"state_id": STATE_ID, "state_name": STATE_NAME}], "ttl": 24}).encode())
+
+
+@_endpoint
+def districts(request, state_id: str):
+    """GET /api/v2/admin/location/districts/{state_id}: Chhattisgarh's 28 CoWIN districts."""
+    if not _DIGITS_RE.match(state_id):
+        raise CowinError(400, "APPOIN0012", "Invalid state_id")
+    if int(state_id) != STATE_ID:
+        return _json(b'{"districts":[],"ttl":24}')
+    rows = sorted(_district_map().items())
+    return _json(json.dumps({"districts": [{"district_id": cid, "district_name": name} for cid, (_pk, name) in rows],
+                             "ttl": 24}).encode())
+
+
+@_endpoint
+def find_by_pin(request):
+    pincode, start = _pincode(request), _date(request)
+    return _json(_cached(f"cowin:fp:{pincode}:{start}", lambda: _find(_rows(pincode=pincode, start=start, days=1))))
+
+
+@_endpoint
+def find_by_district(request):
+    (pk, _name), start = _district(request), _date(request)
+    return _json(_cached(f"cowin:fd:{pk}:{start}", lambda: _find(_rows(district_pk=pk, start=start, days=1))))
+
+
+@_endpoint
+def calendar_by_pin(request):
+    pincode, start = _pincode(request), _date(request)
+    return _json(_cached(f"cowin:cp:{pincode}:{start}", lambda: _calendar(_rows(pincode=pincode, start=start, days=7))))
+
+
+@_endpoint
+def calendar_by_district(request):
+    (pk, _name), start = _district(request), _date(request)
+    return _json(_cached(f"cowin:cd:{pk}:{start}", lambda: _calendar(_rows(district_pk=pk, start=start, days=7))))

@@ -1,0 +1,204 @@
+"""OTP login (DOMAIN.md §8) and the citizen API: tokens, lookup, rebook, cancel, idempotency."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from bookings import otp
+from bookings.models import Appointment, CitizenToken, OtpTransaction
+from escalation.models import OutboxMessage
+from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
+
+pytestmark = pytest.mark.django_db
+MOBILE = "9876543210"
+
+
+def request_otp(client, mobile=MOBILE, **extra):
+    return client.post("/api/bookings/citizen/otp/", {"mobile": mobile}, content_type="application/json", **extra)
+
+
+def sent_code(mobile=MOBILE) -> str:
+    message = OutboxMessage.objects.filter(recipient=mobile, idempotency_key__startswith="otp:").latest("pk")
+    return re.match(r"^([0-9]{6}) ", message.body).group(1)
+
+
+def login(client, mobile=MOBILE) -> str:
+    txn = request_otp(client, mobile).json()["txnId"]
+    response = client.post("/api/bookings/citizen/otp/confirm/", {"txnId": txn, "otp": sent_code(mobile)},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def auth(token):
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_otp_is_stored_only_as_an_hmac_and_sent_by_sms(client):
+    BeneficiaryFactory()
+    txn_id = request_otp(client).json()["txnId"]
+    code = sent_code()
+    txn = OtpTransaction.objects.get(txn_id=txn_id)
+    assert code not in txn.code_hmac and len(txn.code_hmac) == 64
+    assert txn.expires_at - txn.created_at == dt.timedelta(minutes=3)
+
+
+def test_unregistered_mobile_gets_the_same_answer_and_no_sms(client):
+    BeneficiaryFactory()
+    known = request_otp(client)
+    unknown = request_otp(client, "9123456780")
+    assert known.status_code == unknown.status_code == 200
+    assert set(known.json()) == set(unknown.json())
+    assert known.json()["expires_in"] == unknown.json()["expires_in"]
+    assert not OutboxMessage.objects.filter(recipient="9123456780").exists()
+    assert OtpTransaction.objects.filter(mobile="9123456780").count() == 1
+
+
+def test_full_citizen_journey_over_the_api(client):
+    beneficiary = BeneficiaryFactory()
+    appointment = book(beneficiary, SessionFactory(date=day(3)))
+    token = login(client)
+    listing = client.get("/api/bookings/citizen/beneficiaries/", **auth(token)).json()
+    person = listing["beneficiaries"][0]
+    assert person["mobile"] == "XXXXXX3210" and person["name"] == "R***** K**** S***"
+    assert person["appointments"][0]["appointment_id"] == str(appointment.appointment_id)
+    target = SessionFactory(date=day(5))
+    sessions = client.get("/api/bookings/citizen/sessions/?district_id=109", **auth(token)).json()["sessions"]
+    assert str(target.session_id) in {s["session_id"] for s in sessions}
+    response = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/rebook/",
+                           {"session_id": str(target.session_id), "slot": SLOTS[1], "expected_version": 1},
+                           content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth(token))
+    assert response.status_code == 200, response.content
+    assert response.json()["session_id"] == str(target.session_id)
+    assert response.json()["confirmation_number"] != appointment.confirmation_number
+    replay = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/rebook/",
+                         {"session_id": str(target.session_id), "slot": SLOTS[1], "expected_version": 1},
+                         content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth(token))
+    assert replay.status_code == 200 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == response.json()
+    assert Appointment.objects.get(pk=appointment.pk).reschedule_count == 1
+    other_body = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/rebook/",
+                             {"session_id": str(target.session_id), "slot": SLOTS[2], "expected_version": 2},
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth(token))
+    assert other_body.status_code == 422
+    stale = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/cancel/",
+                        {"expected_version": 1}, content_type="application/json", **auth(token))
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    cancel = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/cancel/",
+                         {"expected_version": 2}, content_type="application/json", **auth(token))
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+
+
+def test_citizen_lookup_query_budget(client, django_assert_max_num_queries):
+    for _ in range(4):
+        book(BeneficiaryFactory(), SessionFactory())
+    token = login(client)
+    with django_assert_max_num_queries(3):
+        response = client.get("/api/bookings/citizen/beneficiaries/", **auth(token))
+    assert len(response.json()["beneficiaries"]) == 4
+
+
+def test_someone_elses_booking_is_404_like_a_missing_one(client):
+    BeneficiaryFactory()
+    other = book(BeneficiaryFactory(mobile="9123456789"), SessionFactory())
+    token = login(client)
+    target = SessionFactory(date=day(4))
+    body = {"session_id": str(target.session_id), "slot": SLOTS[1], "expected_version": 1}
+    theirs = client.post(f"/api/bookings/citizen/appointments/{other.appointment_id}/rebook/", body,
+                         content_type="application/json", **auth(token))
+    missing = client.post("/api/bookings/citizen/appointments/00000000-0000-4000-8000-000000000000/rebook/", body,
+                          content_type="application/json", **auth(token))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+
+
+def test_token_expires_after_15_minutes(client):
+    BeneficiaryFactory()
+    token = login(client)
+    assert client.get("/api/bookings/citizen/beneficiaries/", **auth(token)).status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=15, seconds=1)):
+        response = client.get("/api/bookings/citizen/beneficiaries/", **auth(token))
+        assert response.status_code == 401
+        assert client.get("/api/bookings/citizen/sessions/?district_id=109", **auth(token)).status_code == 401
+
+
+def test_no_token_is_401(client):
+    assert client.get("/api/bookings/citizen/beneficiaries/").status_code == 401
+    assert client.get("/api/bookings/citizen/beneficiaries/", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+
+
+def _confirm(client, txn, code):
+    return client.post("/api/bookings/citizen/otp/confirm/", {"txnId": txn, "otp": code}, content_type="application/json")
+
+
+def test_wrong_otp_counts_and_the_sixth_try_is_refused(client):
+    BeneficiaryFactory()
+    txn = request_otp(client).json()["txnId"]
+    code = sent_code()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for left in (4, 3, 2, 1, 0):
+        response = _confirm(client, txn, wrong)
+        assert response.status_code == 400 and response.json()["attempts_left"] == left
+    response = _confirm(client, txn, code)  # even the right code, now
+    assert response.status_code == 429 and response.json()["code"] == "otp_attempts_exceeded"
+    assert "Retry-After" in response
+
+
+def test_expired_reused_and_unknown_transactions(client):
+    BeneficiaryFactory()
+    txn = request_otp(client).json()["txnId"]
+    code = sent_code()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3, seconds=1)):
+        assert _confirm(client, txn, code).json()["code"] == "otp_expired"
+    assert _confirm(client, txn, code).status_code == 200
+    reused = _confirm(client, txn, code)
+    assert reused.status_code == 400 and reused.json()["code"] == "otp_used"
+    unknown = _confirm(client, "00000000-0000-4000-8000-000000000000", code)
+    assert unknown.status_code == 400 and unknown.json()["code"] == "otp_unknown_transaction"
+    assert CitizenToken.objects.count() == 1
+
+
+def test_otp_of_another_transaction_is_wrong(client):
+    BeneficiaryFactory()
+    first = request_otp(client).json()["txnId"]
+    first_code = sent_code()
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=31)):
+        second = request_otp(client).json()["txnId"]
+        second_code = sent_code()
+        if second_code != first_code:
+            assert _confirm(client, second, first_code).json()["code"] == "otp_wrong"
+        assert _confirm(client, first, first_code).status_code == 200
+
+
+def test_resend_cooldown_and_per_mobile_and_per_ip_limits(client, settings):
+    settings.BOOKINGS_RATE_OTP_MOBILE = "2/hour"
+    settings.BOOKINGS_RATE_OTP_IP = "5/hour"
+    BeneficiaryFactory()
+    start = dt.datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        assert request_otp(client).status_code == 200
+        again = request_otp(client)  # 1 of the IP's 5 spent again, none of the mobile's
+        assert again.status_code == 429 and again.json()["code"] == "otp_cooldown"
+        assert 1 <= int(again["Retry-After"]) <= 30
+    with time_machine.travel(start + dt.timedelta(seconds=31), tick=False):
+        assert request_otp(client).status_code == 200  # the mobile's 2nd this hour
+    with time_machine.travel(start + dt.timedelta(seconds=62), tick=False):
+        limited = request_otp(client)
+        assert limited.status_code == 429 and limited.json()["code"] == "throttled"
+        assert int(limited["Retry-After"]) == 3600 - 5 - 62
+        other_ip = request_otp(client, REMOTE_ADDR="10.0.0.9")
+        assert other_ip.status_code == 429  # the per-mobile limit holds whatever the IP
+        # 127.0.0.1 has spent 4 of its 5: one more mobile, then any mobile is refused
+        assert request_otp(client, "9800000001").status_code == 200
+        assert request_otp(client, "9800000002").status_code == 429
+
+
+def test_otp_codes_come_from_secrets(monkeypatch):
+    calls = []
+    real = otp.secrets.randbelow
+    monkeypatch.setattr(otp.secrets, "randbelow", lambda n: calls.append(n) or real(n))
+    otp.otp_request(mobile="9876543210", ip="127.0.0.1")
+    assert calls == [1_000_000]
