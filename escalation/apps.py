@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class EscalationConfig(AppConfig):
     name = "escalation"
+    verbose_name = "Escalation and SLA"
+
+    def ready(self) -> None:
+        from tickets import hooks
+
+        from .engine import on_ticket_events
+
+        hooks.subscribe(on_ticket_events)

@@ -3,6 +3,9 @@ swap only these (the SMS gateway, email, outbound HTTP)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 
 import httpx
@@ -53,3 +56,21 @@ def send_email(*, to: str, subject: str, text: str) -> None:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     except Exception as exc:  # SMTP errors of every kind
         raise DeliveryError(str(exc)) from exc
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(*, url: str, secret: str, payload: dict, idempotency_key: str) -> None:
+    """POST JSON signed with HMAC-SHA256 (header X-Helpdesk-Signature). The receiver should
+    de-duplicate on Idempotency-Key: a retry after a timeout may deliver twice."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "X-Helpdesk-Signature": webhook_signature(secret, body),
+               "Idempotency-Key": idempotency_key}
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=10)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(str(exc)) from exc
+    if response.status_code >= 300:
+        raise DeliveryError(f"webhook answered {response.status_code}: {response.text[:200]}")

@@ -1,63 +1,177 @@
 """The notification outbox: the only way anything is sent to a person.
 
 `outbox_enqueue` writes the intent in the caller's transaction (unique idempotency key: the same
-intent twice is one row) and schedules delivery after commit.
+intent twice is one row) and schedules delivery after commit. `deliver` claims a pending row,
+then sends while holding its row lock, so an acknowledgement that cancels pending sends waits
+for a send already in flight and nothing is sent after the acknowledgement commits. Failures
+back off exponentially; after MAX_ATTEMPTS the row is failed and the same person's next
+channel is queued. `outbox_retry` (periodic) re-sends due retries and reclaims rows whose
+worker died mid-send.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .channels import DeliveryError, send_email, sms_backend
-from .models import OutboxMessage
+from . import channels
+from .channels import DeliveryError
+from .models import Clock, OutboxMessage, VendorEndpoint
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+STALE_SENDING = dt.timedelta(minutes=5)
+# Delayed tasks are only a lag-shortener; never schedule one further ahead than this.
+MAX_COUNTDOWN = 45 * 60
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 60 s, 120 s, ... capped at one hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def outbox_enqueue(
     *, channel: str, recipient: str, body: str, idempotency_key: str, subject: str = "",
-    ticket_id: int | None = None, language: str = "en",
+    ticket_id: int | None = None, language: str = "en", notice_id: int | None = None,
+    fallback: list | None = None,
 ) -> OutboxMessage:
-    """Record one message to send. Idempotent on `idempotency_key`. Delivery starts on commit."""
+    """Record one message to send. Idempotent on `idempotency_key`. Delivery starts on commit.
+    `fallback`: [[channel, address], ...] of the same person, tried in order if this one fails."""
+    if channel not in OutboxMessage.Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
                 idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
-                subject=subject, ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
+                subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
+                notice_id=notice_id, fallback=[list(f) for f in (fallback or [])],
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
-    from .tasks import deliver_message
-
-    transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    _schedule(message.pk)
     return message
 
 
+def _schedule(message_id: int, countdown: float = 0) -> None:
+    from .tasks import deliver_message
+
+    if countdown and settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # in-process: the periodic retry picks it up when due
+    if countdown > MAX_COUNTDOWN:
+        return
+    transaction.on_commit(lambda: deliver_message.apply_async((message_id,), countdown=countdown or None))
+
+
+def _obsolete(message: OutboxMessage) -> bool:
+    """An escalation notice whose clock was acknowledged or stopped is no longer worth sending."""
+    if message.notice_id is None:
+        return False
+    clock = Clock.objects.filter(records__notices__id=message.notice_id).only("state", "acknowledged_at").first()
+    return clock is None or clock.acknowledged_at is not None or clock.state == Clock.State.STOPPED
+
+
+def _send(message: OutboxMessage) -> None:
+    if message.channel == OutboxMessage.Channel.SMS:
+        channels.sms_backend().send(to=message.recipient, text=message.body)
+    elif message.channel == OutboxMessage.Channel.EMAIL:
+        channels.send_email(to=message.recipient, subject=message.subject or "Helpdesk", text=message.body)
+    elif message.channel == OutboxMessage.Channel.WEBHOOK:
+        endpoint = VendorEndpoint.objects.filter(webhook_url=message.recipient).first()
+        if endpoint is None:
+            raise DeliveryError("no webhook endpoint configured for this address")
+        channels.send_webhook(url=message.recipient, secret=endpoint.secret, payload=json.loads(message.body),
+                              idempotency_key=message.idempotency_key)
+    else:  # pragma: no cover - guarded by the check constraint on channel choices at enqueue
+        raise DeliveryError(f"no backend for {message.channel}")
+
+
 def deliver(message_id: int) -> str:
-    """Send one pending message. Claims it with a row lock so two workers never send it twice."""
+    """Send one pending message: "sent", "failed" (will retry or gave up), "cancelled",
+    "skipped" (not pending, locked by another worker, or not due yet)."""
+    now = timezone.now()
     with transaction.atomic():
         message = (OutboxMessage.objects.select_for_update(skip_locked=True)
                    .filter(pk=message_id, status=OutboxMessage.Status.PENDING).first())
         if message is None:
             return "skipped"
+        if message.next_attempt_at and message.next_attempt_at > now + dt.timedelta(seconds=2):
+            return "skipped"
+        if _obsolete(message):
+            message.status = OutboxMessage.Status.CANCELLED
+            message.save(update_fields=["status"])
+            return "cancelled"
         message.status = OutboxMessage.Status.SENDING
         message.attempts += 1
-        message.save(update_fields=["status", "attempts"])
-    try:
-        if message.channel == OutboxMessage.Channel.SMS:
-            sms_backend().send(to=message.recipient, text=message.body)
-        elif message.channel == OutboxMessage.Channel.EMAIL:
-            send_email(to=message.recipient, subject=message.subject, text=message.body)
-        else:
-            raise DeliveryError(f"no backend for {message.channel}")
-    except DeliveryError as exc:
-        message.status = OutboxMessage.Status.PENDING if message.attempts < 5 else OutboxMessage.Status.FAILED
-        message.last_error = str(exc)[:1000]
-        message.next_attempt_at = timezone.now() + dt.timedelta(seconds=30 * 2 ** message.attempts)
-        message.save(update_fields=["status", "last_error", "next_attempt_at"])
-        return "failed"
-    message.status = OutboxMessage.Status.SENT
-    message.sent_at = timezone.now()
-    message.save(update_fields=["status", "sent_at"])
+        message.claimed_at = now
+        message.save(update_fields=["status", "attempts", "claimed_at"])
+    with transaction.atomic():
+        # Hold the row lock during the send: a cancellation waits for it, never overlaps it.
+        message = (OutboxMessage.objects.select_for_update()
+                   .filter(pk=message_id, status=OutboxMessage.Status.SENDING).first())
+        if message is None:
+            return "cancelled"
+        try:
+            _send(message)
+        except DeliveryError as exc:
+            message.last_error = str(exc)[:1000]
+            if message.attempts < MAX_ATTEMPTS:
+                message.status = OutboxMessage.Status.PENDING
+                delay = backoff(message.attempts)
+                message.next_attempt_at = timezone.now() + delay
+                _schedule(message.pk, countdown=delay.total_seconds())
+            else:
+                message.status = OutboxMessage.Status.FAILED
+                message.next_attempt_at = None
+                _fall_back(message)
+            message.save(update_fields=["status", "last_error", "next_attempt_at"])
+            log.warning("delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+            return "failed"
+        message.status = OutboxMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.save(update_fields=["status", "sent_at"])
     return "sent"
+
+
+def _fall_back(message: OutboxMessage) -> None:
+    """The channel failed for good: queue the same text on the person's next channel."""
+    if not message.fallback:
+        return
+    (channel, recipient), rest = message.fallback[0], message.fallback[1:]
+    outbox_enqueue(channel=channel, recipient=recipient, body=message.body, subject=message.subject,
+                   idempotency_key=f"{message.idempotency_key}>{channel}"[:200], ticket_id=message.ticket_id,
+                   language=message.language, notice_id=message.notice_id, fallback=rest)
+
+
+def outbox_cancel(*, clock_ids: list[int]) -> int:
+    """Cancel pending and in-flight sends of escalation notices on these clocks. Locks the rows:
+    waits for a send in flight to finish, so nothing goes out after the caller commits."""
+    ids = list(OutboxMessage.objects.select_for_update()
+               .filter(notice__record__clock_id__in=clock_ids,
+                       status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING])
+               .values_list("pk", flat=True))
+    if not ids:
+        return 0
+    return OutboxMessage.objects.filter(pk__in=ids).update(status=OutboxMessage.Status.CANCELLED)
+
+
+def outbox_retry(*, limit: int = 500) -> dict:
+    """Periodic: reclaim rows stuck in `sending` (their worker died) and deliver due retries."""
+    now = timezone.now()
+    with transaction.atomic():
+        stale = list(OutboxMessage.objects.select_for_update(skip_locked=True)
+                     .filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_SENDING)
+                     .values_list("pk", flat=True)[:limit])
+        if stale:
+            OutboxMessage.objects.filter(pk__in=stale).update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
+    due = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    from .tasks import deliver_message
+
+    for pk in due:
+        deliver_message.delay(pk)
+    return {"reclaimed": len(stale), "queued": len(due)}

@@ -1,8 +1,21 @@
+"""Celery tasks. They take ids, re-fetch and are idempotent: a redelivered task does nothing new."""
+
 from celery import shared_task
 
-from . import outbox
+from . import engine, outbox
 
 
 @shared_task(acks_late=True)
 def deliver_message(message_id: int) -> str:
     return outbox.deliver(message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep() -> int:
+    """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due."""
+    return engine.sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_retry() -> dict:
+    return outbox.outbox_retry()

@@ -1,0 +1,277 @@
+"""The escalation REST API: a ticket's clocks, acknowledge, post progress with an ETA, the
+supervisor's configuration (read), the escalation ledger, the accountability report (JSON/CSV)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import permissions
+from accounts.idempotency import idempotent
+from accounts.permissions import IsStaffRole, IsSupervisor
+from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
+from tickets.models import Ticket
+from tickets.numbers import normalise_number
+
+from . import report, selectors, services
+from .models import (
+    Calendar,
+    CalendarWindow,
+    EscalationNotice,
+    EscalationRecord,
+    Ladder,
+    OnCallRotation,
+    Policy,
+)
+from .views import report_params
+
+GENERIC = OpenApiTypes.OBJECT
+IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                               description="Same key + same body replays the first answer; a different body is 422.")
+CLOCK_EXAMPLE = {
+    "id": 7, "kind": "resolution", "label": "Resolution", "cycle": 1, "state": "running", "goal_minutes": 60,
+    "business": True, "calendar": "24x7", "started_at": "2026-05-03T10:00:00+05:30",
+    "due_at": "2026-05-03T11:00:00+05:30", "eta_at": None, "minutes_left": None, "breached_by_minutes": 12,
+    "breached": True, "paused": False, "pause_reason": "", "paused_at": None, "elapsed_business_minutes": 72,
+    "elapsed_wall_minutes": 72, "warnings_sent": 2, "escalation_steps": 1, "acknowledged_at": None,
+    "stopped_at": None, "stop_reason": "",
+}
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class BaseView(APIView):
+    parser_classes = [JSONParser]
+    permission_classes = [IsStaffRole]
+
+    def ticket(self, request, number: str) -> Ticket:
+        normal = normalise_number(number)
+        ticket = None
+        if normal:
+            ticket = permissions.scope_tickets(request.user, Ticket.objects.all()).filter(number=normal).first()
+        if ticket is None:
+            raise NotFound(_("No such ticket."))
+        return ticket
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+class TicketClocks(BaseView):
+    @extend_schema(summary="A ticket's SLA clocks: due, time left or breached by, paused and why, elapsed",
+                   responses={200: GENERIC},
+                   examples=[OpenApiExample("Breached", response_only=True, value={"results": [CLOCK_EXAMPLE]})])
+    def get(self, request, number):
+        ticket = self.ticket(request, number)
+        rows = [{k: _iso(v) for k, v in row.items()} for row in selectors.ticket_clocks(ticket.pk)]
+        return Response({"results": rows})
+
+
+def _body(request, allowed: set[str]) -> dict:
+    data = request.data
+    if not isinstance(data, dict):
+        raise InvalidInput(_("The body must be a JSON object."), code="invalid_body")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}, code="unknown_fields")
+    return data
+
+
+class TicketAcknowledge(BaseView):
+    @extend_schema(summary="Acknowledge the ticket's escalations (idempotent; stops the ladder, starts the ETA clock)",
+                   parameters=[IDEMPOTENCY], request=None, responses={200: GENERIC},
+                   examples=[OpenApiExample("Done", response_only=True,
+                                            value={"acknowledged": True, "clocks": ["resolution"]})])
+    @idempotent
+    def post(self, request, number):
+        ticket = self.ticket(request, number)
+        _body(request, set())
+        if not services.may_act(request.user, ticket):
+            raise Forbidden(_("Only vendor staff of this ticket and helpdesk staff may acknowledge."))
+        result = services.escalation_acknowledge(ticket_id=ticket.pk, user=request.user, via=EscalationNotice.Via.API)
+        return Response({"acknowledged": result.acknowledged, "clocks": result.clocks})
+
+
+class TicketProgress(BaseView):
+    @extend_schema(
+        summary="Post progress with an ETA (a missed ETA is a breach of its own)",
+        parameters=[IDEMPOTENCY],
+        request=inline_serializer("Progress", {"eta": serializers.DateTimeField(), "note": serializers.CharField()}),
+        responses={200: GENERIC, 400: GENERIC},
+        examples=[OpenApiExample("Progress", request_only=True,
+                                 value={"eta": "2026-05-03T14:00:00+05:30", "note": "DB failover in progress"})],
+    )
+    @idempotent
+    def post(self, request, number):
+        ticket = self.ticket(request, number)
+        data = _body(request, {"eta", "note"})
+        raw_eta, note = data.get("eta"), data.get("note")
+        if not isinstance(raw_eta, str) or len(raw_eta) > 40:
+            raise InvalidInput(_("eta is an ISO 8601 date-time with a time zone."), code="invalid_eta", field="eta")
+        try:
+            eta = dt.datetime.fromisoformat(raw_eta)
+        except ValueError:
+            raise InvalidInput(_("eta is an ISO 8601 date-time with a time zone."), code="invalid_eta", field="eta") from None
+        if not isinstance(note, str) or len(note) > 5000:
+            raise InvalidInput(_("note is text of at most 5000 characters."), code="invalid_note", field="note")
+        if not services.may_act(request.user, ticket):
+            raise Forbidden(_("Only vendor staff of this ticket and helpdesk staff may post progress."))
+        clock = services.escalation_post_progress(ticket_id=ticket.pk, user=request.user, eta=eta, note=note)
+        return Response({"eta_at": clock.eta_at.isoformat(), "clock_id": clock.pk, "cycle": clock.cycle})
+
+
+# --- Configuration (read) -------------------------------------------------------------------------
+class ConfigList(APIView):
+    permission_classes = [IsSupervisor]
+    pagination_class = Pagination
+
+    def paginate(self, request, queryset, to_dict):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response([to_dict(obj) for obj in page])
+
+
+class CalendarList(ConfigList):
+    @extend_schema(summary="Calendars (24x7 and business hours with holidays)", responses={200: GENERIC})
+    def get(self, request):
+        qs = Calendar.objects.order_by("name").prefetch_related(
+            Prefetch("windows", queryset=CalendarWindow.objects.order_by("weekday", "opens")), "holidays")
+        return self.paginate(request, qs, lambda c: {
+            "id": c.pk, "name": c.name, "timezone": c.timezone, "always_open": c.always_open,
+            "windows": [{"weekday": w.weekday, "opens": w.opens.strftime("%H:%M"), "closes": w.closes.strftime("%H:%M")}
+                        for w in c.windows.all()],
+            "holidays": [{"date": h.date.isoformat(), "name": h.name} for h in c.holidays.all()]})
+
+
+class PolicyFilter(filters.FilterSet):
+    class Meta:
+        model = Policy
+        fields = ["priority", "is_active", "district", "category"]
+
+
+class PolicyList(ConfigList):
+    @extend_schema(summary="SLA policies in matching order (first match wins, then the fallback)",
+                   parameters=[OpenApiParameter("priority", str), OpenApiParameter("is_active", bool)],
+                   responses={200: GENERIC})
+    def get(self, request):
+        qs = PolicyFilter(request.query_params, queryset=Policy.objects.select_related("calendar", "ladder")
+                          .order_by("position", "id")).qs
+        return self.paginate(request, qs, lambda p: {
+            "id": p.pk, "name": p.name, "position": p.position, "is_active": p.is_active, "is_fallback": p.is_fallback,
+            "conditions": {"priority": p.priority or None, "category_id": p.category_id, "district_id": p.district_id,
+                           "requester_kind": p.requester_kind or None},
+            "calendar": p.calendar.name, "targets_minutes": {
+                "first_response": p.first_response_minutes, "resolution": p.resolution_minutes,
+                "vendor_ack": p.vendor_ack_minutes, "vendor_restore": p.vendor_restore_minutes,
+                "eta_update": p.eta_update_minutes},
+            "warn_percent": p.warn_percent, "warn_before_minutes": p.warn_before_minutes,
+            "ladder": p.ladder.name if p.ladder else None, "vendor_id": p.vendor_id})
+
+
+class LadderList(ConfigList):
+    @extend_schema(summary="Escalation ladders and their levels", responses={200: GENERIC})
+    def get(self, request):
+        qs = Ladder.objects.order_by("name").prefetch_related("levels")
+        return self.paginate(request, qs, lambda lad: {
+            "id": lad.pk, "name": lad.name, "repeat_every_minutes": lad.repeat_every_minutes, "max_loops": lad.max_loops,
+            "levels": [{"level": lv.level, "offset_minutes": lv.offset_minutes, "targets": lv.targets,
+                        "channels": lv.channels, "requires_ack": lv.requires_ack} for lv in lad.levels.all()]})
+
+
+class RotationList(ConfigList):
+    @extend_schema(summary="On-call rotations (who is on call now)", responses={200: GENERIC})
+    def get(self, request):
+        from django.utils import timezone
+
+        from .people import on_call_now
+
+        now = timezone.now()
+        qs = OnCallRotation.objects.select_related("vendor").prefetch_related("members__user").order_by("id")
+
+        def to_dict(r):
+            current = on_call_now(r.vendor_id, now) if r.is_active else None
+            return {"id": r.pk, "name": r.name, "vendor": r.vendor.code, "starts_at": r.starts_at.isoformat(),
+                    "shift_hours": r.shift_hours, "is_active": r.is_active,
+                    "members": [m.user.username for m in r.members.all()],
+                    "on_call_now": current.username if current else None}
+
+        return self.paginate(request, qs, to_dict)
+
+
+class EscalationFilter(filters.FilterSet):
+    acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+    fired_after = filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="gte")
+
+    class Meta:
+        model = EscalationRecord
+        fields = ["vendor", "level", "acknowledged", "fired_after"]
+
+
+class EscalationList(ConfigList):
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(summary="The escalation ledger: each step that fired, to whom, acknowledged when and how",
+                   parameters=[OpenApiParameter("vendor", int), OpenApiParameter("acknowledged", bool),
+                               OpenApiParameter("fired_after", str)], responses={200: GENERIC})
+    def get(self, request):
+        tickets = permissions.scope_tickets(request.user, Ticket.objects.all())
+        qs = EscalationFilter(request.query_params, queryset=EscalationRecord.objects.filter(ticket__in=tickets)
+                              .select_related("ticket", "clock").prefetch_related("notices__user")
+                              .order_by("-fired_at", "-id")).qs
+        return self.paginate(request, qs, lambda e: {
+            "id": e.pk, "ticket": e.ticket.number, "clock": e.clock.kind, "cycle": e.clock.cycle, "level": e.level,
+            "loop": e.loop, "vendor_id": e.vendor_id, "due_at": e.due_at.isoformat(), "fired_at": e.fired_at.isoformat(),
+            "acknowledged_at": _iso(e.acknowledged_at),
+            "notices": [{"user": n.user.username if n.user else None, "target": n.target, "channels": n.channels,
+                         "acknowledged_at": _iso(n.acknowledged_at), "via": n.ack_via or None}
+                        for n in e.notices.all()]})
+
+
+class CsvRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, str | bytes) else report.to_csv(data)
+
+
+class Accountability(APIView):
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        summary="Accountability report per vendor and per person (JSON, or CSV with format=csv)",
+        parameters=[OpenApiParameter("from", str, description="YYYY-MM-DD (IST), default 6 days ago"),
+                    OpenApiParameter("to", str, description="YYYY-MM-DD (IST), inclusive, default today"),
+                    OpenApiParameter("district", int, description="supervisors only; officials get their own"),
+                    OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={200: GENERIC})
+    def get(self, request):
+        if not (permissions.is_supervisor(request.user) or permissions.is_district_official(request.user)):
+            raise NotFound(_("Not found."))
+        params = report_params(request.user, request.query_params)
+        data = report.accountability(start=params["start"], end=params["end"], district_id=params["district_id"])
+        if request.query_params.get("format") == "csv":
+            response = HttpResponse(report.to_csv(data), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="accountability-{params["from_date"]}-{params["to_date"]}.csv"')
+            return response
+        return Response(data)
+
