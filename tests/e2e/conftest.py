@@ -36,6 +36,16 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 DEMO_PASSWORD = "helpdesk-demo"
+# Counts the page's websockets, so a journey can wait until live.js is connected.
+SOCKET_PROBE = """(() => {
+  const Native = window.WebSocket;
+  if (!Native) return;
+  window.__e2eSockets = [];
+  class Probe extends Native {
+    constructor(...args) { super(...args); window.__e2eSockets.push(this); }
+  }
+  window.WebSocket = Probe;
+})();"""
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
@@ -213,6 +223,7 @@ def new_page(browser, request):
         options.setdefault("timezone_id", "Asia/Kolkata")
         context = browser.new_context(**options)
         context.set_default_timeout(15_000)
+        context.add_init_script(SOCKET_PROBE)
         contexts.append(context)
         return context.new_page()
 
@@ -228,6 +239,8 @@ def new_page(browser, request):
                     page.screenshot(path=str(ARTIFACTS / f"{name}-{c_index}-{p_index}.png"), full_page=True)
                 except Exception:  # noqa: BLE001 - a closed page must not hide the real failure
                     pass
+        if "app_server" in request.fixturenames:
+            (ARTIFACTS / f"{name}-server.log").write_text(request.getfixturevalue("app_server").log())
     for context in contexts:
         context.close()
 
@@ -243,6 +256,12 @@ def login(app_server):
         assert "/accounts/login/" not in page.url, f"login as {username} failed"
 
     return do_login
+
+
+def wait_live(page, timeout: float = 15_000) -> None:
+    """Wait until the page's live.js websocket is open (and has had a moment to join its groups)."""
+    page.wait_for_function("() => (window.__e2eSockets || []).some(s => s.readyState === 1)", timeout=timeout)
+    page.wait_for_timeout(300)
 
 
 def require(app_server, path: str, feature: str) -> None:
