@@ -144,6 +144,7 @@ def test_linking_to_a_resolved_incident_is_refused(supervisor, components, make_
 def test_cadence_warns_then_escalates_once_per_missed_slot(supervisor, make_user, components, sent,
                                                             django_capture_on_commit_callbacks):
     make_user("supervisor", mobile="9876500001")
+    make_user("admin", email="admin@example.org")  # no mobile: by email
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
         incident = _open(supervisor, components, severity="critical")
@@ -164,6 +165,9 @@ def test_cadence_warns_then_escalates_once_per_missed_slot(supervisor, make_user
     keys = sorted(OutboxMessage.objects.filter(idempotency_key__startswith="incident-cadence:")
                   .values_list("idempotency_key", flat=True))
     slot = (start + dt.timedelta(minutes=30)).isoformat()
+    channels = sorted(OutboxMessage.objects.filter(idempotency_key__startswith="incident-cadence:")
+                      .values_list("channel", flat=True))
+    assert channels == ["email", "sms"]  # the fixture's supervisor has neither mobile nor email
     assert len(keys) == 2 and all(k.startswith(f"incident-cadence:{incident.pk}:{slot}:user:") for k in keys)
     assert sweep(61) == {"warned": 0, "missed": 1}  # the next slot escalates again
     assert OutboxMessage.objects.filter(idempotency_key__startswith="incident-cadence:").count() == 4
