@@ -224,7 +224,7 @@ class VendorTable(ReportView):
     cached = True
 
     def build(self, request, scope, window, now):
-        return selectors.vendor_accountability(scope, window)
+        return selectors.vendor_accountability(scope, window, now)
 
 
 @extend_schema(tags=["reports"], parameters=[DISTRICT_PARAM], responses=JSON_RESPONSE,
@@ -287,7 +287,7 @@ def ticket_filters(request) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
     for name, allowed in [*_LIST_FILTERS.items(), ("category", None)]:
         values = request.query_params.getlist(name)
-        if not values:
+        if not values or values == [""]:
             continue
         if len(values) > 1:
             raise InvalidInput(_("Give %(name)s only once (comma-separated).") % {"name": name},

@@ -183,7 +183,8 @@ def resolve_shift(params) -> Period:
         hours = int(raw_hours)
     raw_end = _single(params, "end")
     if raw_end in (None, ""):
-        end = now
+        # Up to and including this instant: a note written just now belongs to this shift.
+        return Period(start=now - dt.timedelta(hours=hours), end=now + dt.timedelta(microseconds=1))
     else:
         raw_end = raw_end.strip()
         if len(raw_end) != 16 or not raw_end.isascii():

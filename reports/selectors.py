@@ -199,7 +199,7 @@ def _district_figures(period: Period, now: dt.datetime) -> list[dict[str, Any]]:
             resolved_once=Count("id", filter=Q(resolved_at__isnull=False) | Q(reopened_count__gt=0)),
         )
     }
-    breaches = sources.breaches_by_district(period) or {}
+    breaches = sources.breaches_by_district(period, now) or {}
     figures = []
     for district in District.objects.order_by("name_en"):
         row = period_rows.get(district.pk, {})
@@ -309,9 +309,9 @@ def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> Tabl
     )
 
 
-def vendor_accountability(scope: ReportScope, period: Period) -> Table:
+def vendor_accountability(scope: ReportScope, period: Period, now: dt.datetime) -> Table:
     """The vendor's accountability figures, as the escalation app computes them."""
-    result = sources.vendor_accountability(scope, period)
+    result = sources.vendor_accountability(scope, period, now)
     columns, rows = result if result is not None else ([], [])
     return Table(name="vendor", columns=columns, rows=rows,
                  meta={"period": period.as_dict(), "available": result is not None})

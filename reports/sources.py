@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import OPEN_STATUSES
@@ -105,6 +105,18 @@ def _period_clocks(models, scope: ReportScope, period: Period):
     return clocks
 
 
+def _breached(models, now: dt.datetime) -> Q:
+    """A clock is breached when the sweep stamped it, when it stopped after its target (the ETA
+    once given, else the due time), or when it is running past its due time (the sweep has not
+    come round yet). The same rule as escalation.selectors.ticket_clocks."""
+    State = models.Clock.State
+    return (
+        Q(breached_at__isnull=False)
+        | Q(state=State.STOPPED, stopped_at__gt=Coalesce("eta_at", "due_at"))
+        | Q(state=State.RUNNING, due_at__lt=now)
+    )
+
+
 def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> list[dict[str, Any]] | None:
     """Per clock kind, over the clocks of the tickets opened in the period: met (stopped without
     a breach), breached, running (not stopped, not breached) and at risk now. One grouped query."""
@@ -112,9 +124,9 @@ def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> list
     if models is None:
         return None
     stopped = Q(state=models.Clock.State.STOPPED)
-    breached = Q(breached_at__isnull=False)
+    breached = _breached(models, now)
     at_risk = (
-        Q(state=models.Clock.State.RUNNING, breached_at__isnull=True)
+        Q(state=models.Clock.State.RUNNING) & ~breached
         & Q(_left__lte=Greatest(Value(float(AT_RISK_MIN_SECONDS)), F("goal_minutes") * (60.0 * AT_RISK_FRACTION)))
     )
     grouped = {
@@ -143,13 +155,13 @@ def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> list
     return rows
 
 
-def breaches_by_district(period: Period) -> dict[int, int] | None:
-    """Breached clocks of the tickets opened in the period, per district."""
+def breaches_by_district(period: Period, now: dt.datetime) -> dict[int, int] | None:
+    """Breached clocks (any kind) of the tickets opened in the period, per district."""
     models = _escalation()
     if models is None:
         return None
     return dict(
-        _period_clocks(models, ReportScope(None), period).filter(breached_at__isnull=False)
+        _period_clocks(models, ReportScope(None), period).filter(_breached(models, now))
         .values("ticket__district").annotate(n=Count("id")).values_list("ticket__district", "n")
     )
 
@@ -170,16 +182,29 @@ def business_durations(tickets, measure: str):
     return percentiles(clocks, DurationSeconds("elapsed_business"), (0.5, 0.9))
 
 
-def vendor_accountability(scope: ReportScope, period: Period):
-    """(columns, rows) from escalation's accountability selector, or None."""
-    selectors = _module("escalation.selectors")
-    function = getattr(selectors, "accountability_report", None) if selectors else None
-    if function is None:
+VENDOR_FIELDS = [
+    ("scope", _("Scope"), "text"), ("name", _("Name"), "text"), ("vendor", _("Vendor"), "text"),
+    ("received", _("Escalations received"), "int"), ("acknowledged", _("Acknowledged"), "int"),
+    ("acknowledged_within_target", _("Acknowledged within target"), "int"),
+    ("within_target_pct", _("Within target (%)"), "percent"),
+    ("median_ack_seconds", _("Median time to acknowledge (s)"), "int"),
+    ("p90_ack_seconds", _("p90 time to acknowledge (s)"), "int"),
+    ("never_acknowledged", _("Never acknowledged"), "int"),
+    ("etas_given", _("ETAs given"), "int"), ("etas_met", _("ETAs met"), "int"),
+]
+
+
+def vendor_accountability(scope: ReportScope, period: Period, now: dt.datetime):
+    """(columns, rows): escalation's accountability report (escalation.report.accountability),
+    per vendor and then per person, for escalations fired in the period. Computed there."""
+    report_module = _module("escalation.report")
+    function = getattr(report_module, "accountability", None) if report_module else None
+    if function is None or _escalation() is None:
         return None
-    report = function(start=period.start, end=period.end, district=scope.district)
-    rows = list(report)
-    keys = list(rows[0].keys()) if rows else []
-    return [Column(key, key.replace("_", " ")) for key in keys], rows
+    report = function(start=period.start, end=period.end, district_id=scope.district_id, now=now)
+    rows = [{**row, "scope": "vendor", "name": row["vendor"]} for row in report["vendors"]]
+    rows += [{**row, "scope": "person"} for row in report["people"]]
+    return [Column(key, label, kind) for key, label, kind in VENDOR_FIELDS], rows
 
 
 def open_incidents(scope: ReportScope) -> list[dict[str, Any]] | None:
@@ -196,14 +221,24 @@ def open_incidents(scope: ReportScope) -> list[dict[str, Any]] | None:
 
 
 def shift_escalations(scope: ReportScope, shift: Period, now: dt.datetime):
-    """(pending acknowledgement now, breaches in the shift) as lists of rows, or None."""
+    """(escalations pending acknowledgement now, breaches recorded in the shift), or None.
+
+    Pending: a ladder step fired, nobody acknowledged it, its clock is still running unacknowledged
+    and the ticket is open (escalation.selectors.vendor_queue's "waiting_ack"). Breaches: the
+    sla_breach / eta_missed events the sweep wrote during the shift (the audit trail, by its
+    created_at index)."""
+    from tickets.models import TicketEvent
+
     models = _escalation()
     if models is None:
         return None
     pending = models.EscalationRecord.objects.filter(
-        acknowledged_at__isnull=True, ticket__status__in=list(OPEN_STATUSES)
-    ).order_by("fired_at")
-    breaches = models.Clock.objects.filter(breached_at__gte=shift.start, breached_at__lt=shift.end).order_by("breached_at")
+        acknowledged_at__isnull=True, clock__state="running", clock__acknowledged_at__isnull=True,
+        ticket__status__in=list(OPEN_STATUSES),
+    ).order_by("fired_at", "id")
+    breaches = TicketEvent.objects.filter(
+        kind__in=["sla_breach", "eta_missed"], created_at__gte=shift.start, created_at__lt=shift.end,
+    ).order_by("created_at", "id")
     if scope.district is not None:
         pending = pending.filter(district_id=scope.district_id)
         breaches = breaches.filter(ticket__district_id=scope.district_id)
@@ -216,8 +251,8 @@ PENDING_COLUMNS = [
     Column("waiting_minutes", _("Waiting (min)"), "minutes"),
 ]
 BREACH_COLUMNS = [
-    Column("number", _("Ticket")), Column("breached_at", _("Breached"), "datetime"), Column("clock", _("Clock")),
-    Column("priority", _("Priority")), Column("district", _("District")), Column("state", _("Clock state")),
+    Column("number", _("Ticket")), Column("created_at", _("Recorded"), "datetime"), Column("kind", _("Event")),
+    Column("clock", _("Clock")), Column("priority", _("Priority")), Column("district", _("District")),
 ]
 
 
@@ -231,6 +266,6 @@ def pending_rows(queryset, now: dt.datetime, limit: int | None = None):
 
 
 def breach_rows(queryset, limit: int | None = None):
-    values = queryset.values("breached_at", "state", clock=F("kind"), number=F("ticket__number"),
+    values = queryset.values("created_at", "kind", clock=F("to_value"), number=F("ticket__number"),
                              priority=F("ticket__priority"), district=F("ticket__district__code"))
     yield from (values[:limit] if limit else values.iterator(chunk_size=1000))

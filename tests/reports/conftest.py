@@ -78,3 +78,63 @@ def known(db, frozen):
     status_event(t[5], "resolved", at(9, 12, 30))
     status_event(t[5], "closed", at(9, 13, 0), from_value="resolved")
     return t
+
+
+def clock(ticket: Ticket, kind: str, *, goal: int, started: dt.datetime, state: str = "stopped",
+          due: dt.datetime | None = None, stopped: dt.datetime | None = None, breached: dt.datetime | None = None,
+          eta: dt.datetime | None = None, business_minutes: float | None = None, pause_reason: str = ""):
+    from escalation.models import Clock, TicketSLA
+
+    sla, _ = TicketSLA.objects.get_or_create(ticket=ticket, defaults={"snapshot": {"calendar": {"always_open": True}}})
+    elapsed = dt.timedelta(minutes=business_minutes) if business_minutes is not None else (
+        (stopped - started) if stopped else dt.timedelta(0))
+    return Clock.objects.create(
+        sla=sla, ticket=ticket, kind=kind, goal_minutes=goal, started_at=started, state=state, due_at=due,
+        resumed_at=started if state == "running" else None, stopped_at=stopped, breached_at=breached, eta_at=eta,
+        elapsed_business=elapsed, elapsed_wall=elapsed, pause_reason=pause_reason,
+        paused_at=started if state == "paused" else None,
+    )
+
+
+@pytest.fixture
+def clocks(known):
+    """SLA clocks and escalations on the known tickets (see test_sla.py for the figures)."""
+    from escalation.models import EscalationRecord
+    from tests.factories import VendorFactory
+
+    t = known
+    c = {}
+    c["t4_fr"] = clock(t[4], "first_response", goal=30, started=at(10, 10), due=at(10, 10, 30), stopped=at(10, 10, 15))
+    c["t4_res"] = clock(t[4], "resolution", goal=60, started=at(10, 10), due=at(10, 11), stopped=at(10, 12),
+                        breached=at(10, 11))
+    c["t5_fr"] = clock(t[5], "first_response", goal=15, started=at(9, 9, 30), due=at(9, 9, 45), stopped=at(9, 9, 50))
+    c["t5_res"] = clock(t[5], "resolution", goal=240, started=at(9, 9, 30), due=at(9, 13, 30), stopped=at(9, 12, 30),
+                        business_minutes=150)
+    c["t1_fr"] = clock(t[1], "first_response", goal=15, started=at(10, 9, 10), state="running", due=at(10, 9, 25))
+    c["t1_res"] = clock(t[1], "resolution", goal=240, started=at(10, 11), state="running", due=at(10, 15))
+    c["t10_fr"] = clock(t[10], "first_response", goal=60, started=at(10, 14), state="running", due=at(10, 14, 50))
+    c["t10_res"] = clock(t[10], "resolution", goal=240, started=at(10, 14), state="running", due=at(10, 18))
+    c["t3_fr"] = clock(t[3], "first_response", goal=60, started=at(10, 13, 5), state="paused",
+                       pause_reason="awaiting citizen")
+    c["t6_ack"] = clock(t[6], "vendor_ack", goal=15, started=at(5, 10, 30), due=at(5, 10, 45), stopped=at(5, 11))
+    c["t6_eta"] = clock(t[6], "eta", goal=30, started=at(5, 10, 45), due=at(5, 11, 15), eta=at(5, 12),
+                        stopped=at(5, 11, 30))
+    c["t7_res"] = clock(t[7], "resolution", goal=240, started=at(20, 13, month=2), due=at(20, 17, month=2),
+                        stopped=at(21, 13, month=2), breached=at(20, 17, month=2))
+    vendor = VendorFactory()
+    raipur = t[1].district
+    c["pending"] = EscalationRecord.objects.create(
+        ticket=t[1], clock=c["t1_res"], level=1, vendor=vendor, district=raipur, due_at=at(10, 12),
+        fired_at=at(10, 12), ack_target_minutes=15)
+    EscalationRecord.objects.create(  # the ticket is resolved: nothing pending any more
+        ticket=t[4], clock=c["t4_res"], level=1, vendor=vendor, district=raipur, due_at=at(10, 11),
+        fired_at=at(10, 11), ack_target_minutes=15)
+    EscalationRecord.objects.create(  # acknowledged
+        ticket=t[6], clock=c["t6_ack"], level=1, vendor=vendor, district=t[6].district, due_at=at(5, 10, 45),
+        fired_at=at(5, 10, 45), ack_target_minutes=15, acknowledged_at=at(5, 11))
+    for ticket, kind, when, clock_kind in [(t[1], "sla_breach", at(10, 9, 26), "first_response"),
+                                           (t[4], "sla_breach", at(10, 11, 0), "resolution"),
+                                           (t[5], "sla_breach", at(9, 9, 46), "first_response")]:
+        event = TicketEvent.objects.create(ticket=ticket, kind=kind, to_value=clock_kind, payload={"clock": clock_kind})
+        TicketEvent.objects.filter(pk=event.pk).update(created_at=when)
+    return c
