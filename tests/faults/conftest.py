@@ -32,6 +32,7 @@ def fault_template(tmp_path_factory):
     create_database(url)
     setup = Stack(database_url=url, workdir=tmp_path_factory.mktemp("fault-tpl"))
     with setup:
+        setup.start_redis()
         setup.manage("migrate", "--noinput", "-v0")
         setup.manage("seed_demo")
     yield name
