@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import District, User
 from accounts.permissions import is_desk, is_district_official
 from escalation.outbox import outbox_enqueue
-from helpdesk.exceptions import Conflict, InvalidInput, ServiceUnavailable, Unprocessable
+from helpdesk.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailable, Unprocessable
 from helpdesk.validation import today_ist
 
 from . import rules
@@ -378,6 +378,11 @@ def booking_attach_to_ticket(*, ticket_id: int, reference_id: str, actor: User):
                                  code="attach_unavailable") from None
     if not Beneficiary.objects.filter(reference_id=reference_id).exists():
         raise rules.not_found()
+    from django.core.exceptions import ObjectDoesNotExist
+
     from tickets.services import Actor
 
-    return ticket_attach_registration(ticket_id=ticket_id, reference_id=reference_id, actor=Actor.of(actor))
+    try:
+        return ticket_attach_registration(ticket_id=ticket_id, reference_id=reference_id, actor=Actor.of(actor))
+    except ObjectDoesNotExist:
+        raise NotFound(_("No such ticket."), code="ticket_not_found") from None
