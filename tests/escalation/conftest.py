@@ -87,3 +87,19 @@ def make_ticket(db):
         return result.ticket
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(request, settings):
+    """Tasks run in-process, as on the embedded default, except in tests with a real worker
+    (marked slow)."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    from helpdesk.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = before
