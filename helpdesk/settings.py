@@ -328,3 +328,8 @@ COWIN_CACHE_SECONDS = env_int("COWIN_CACHE_SECONDS", 60)
 # Pull from the portal's API (bookings.portal.HttpPortalAdapter); empty: no pull.
 PORTAL_API_URL = os.environ.get("PORTAL_API_URL", "").rstrip("/")
 PORTAL_API_KEY = os.environ.get("PORTAL_API_KEY", "")
+
+# --- reports (dashboards) ----------------------------------------------------------------------
+# Seconds that "period" figures (response times, districts, categories, vendor) stay cached; the
+# "now" figures are never cached. 0 disables the cache.
+REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60)
