@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import CadenceAlert, Component, ComponentState, ComponentStatusChange, Incident, IncidentUpdate, Suspicion
+from .models import (
+    CadenceAlert,
+    Component,
+    ComponentState,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+    Suspicion,
+)
 
 
 @admin.register(Component)

@@ -12,7 +12,13 @@ from django.utils import timezone
 from escalation.models import OutboxMessage
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 from live import services
-from live.models import CadenceAlert, ComponentState, ComponentStatusChange, Incident, IncidentUpdate
+from live.models import (
+    CadenceAlert,
+    ComponentState,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+)
 from live.services import InvalidIncidentTransition
 from live.tasks import incident_cadence_sweep, notify_linked_requesters
 
