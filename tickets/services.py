@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,6 +127,17 @@ def find_open_duplicate(*, mobile: str, category: Category) -> Ticket | None:
     )
 
 
+def _serialise_caller(mobile: str, category: Category) -> None:
+    """Two simultaneous complaints from one mobile in one category (a caller on the phone while
+    their web form is submitted) must not both open a ticket: on PostgreSQL a transaction-scoped
+    advisory lock on (mobile, category) makes the second wait and then find the first's ticket.
+    SQLite serialises writers anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ticket-caller:{mobile}:{category.pk}"])
+
+
 @dataclass
 class CreateResult:
     ticket: Ticket
@@ -157,7 +168,8 @@ def ticket_create(
     A repeat caller (same mobile, an open ticket in the same category) is attached to the open
     ticket: the text becomes a comment and `chased_count` goes up, unless attach_to_open=False.
     Guarantees a `created` event (or `chased` on the existing ticket). Locks the existing
-    ticket when attaching. A new ticket with a requester mobile queues (notify=True) one SMS
+    ticket when attaching, and (PostgreSQL) an advisory lock on (mobile, category) so that two
+    simultaneous complaints from one caller give one ticket. A new ticket with a requester mobile queues (notify=True) one SMS
     with the ticket number and the secret status link, through the outbox (sent on commit).
     """
     if requester_kind not in RequesterKind.values:
@@ -170,6 +182,7 @@ def ticket_create(
         raise InvalidInput(_("Describe the problem."), code="invalid_description", field="description")
 
     if attach_to_open and requester_mobile:
+        _serialise_caller(requester_mobile, category)
         existing = find_open_duplicate(mobile=requester_mobile, category=category)
         if existing is not None:
             ticket = _lock(existing.pk)
