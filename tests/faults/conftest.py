@@ -14,7 +14,8 @@ from .harness import Stack, create_database, database_url_for, drop_database
 
 # Load from one address: the anonymous rate limits have their own tests. A fast sweep.
 LOAD_ENV = {"RATE_ANON_IP": "1000000/min", "RATE_ANON_MOBILE": "100000/min", "RATE_OTP_IP": "100000/hour",
-            "RATE_OTP_MOBILE": "100000/hour", "SLA_SWEEP_SECONDS": "1"}
+            "RATE_OTP_MOBILE": "100000/hour", "SLA_SWEEP_SECONDS": "1",
+            "OUTBOX_RETRY_SECONDS": "2"}
 
 
 def _base_name() -> str:

@@ -202,14 +202,16 @@ class Stack:
         self.ws_base = base
         return base
 
-    def start_worker(self, name: str = "worker", concurrency: int = 1, queues: str | None = None) -> Proc:
+    def start_worker(self, name: str = "worker", concurrency: int = 1, queues: str | None = None,
+                     env: dict[str, str] | None = None) -> Proc:
         argv = [str(BIN / "celery"), "-A", "helpdesk", "worker", "--loglevel", "INFO", "--concurrency",
                 str(concurrency), "--hostname", f"{name}-{self.redis_port}@%h", "--without-gossip",
                 "--without-mingle", "--prefetch-multiplier", "1"]
         if queues:
             argv += ["--queues", queues]
-        proc = self._spawn(name, argv)
-        wait_for(lambda: "ready" in proc.log() or not proc.alive(), 60, what=f"celery {name}")
+        start = self.procs[name].log_path.stat().st_size if name in self.procs else 0
+        proc = self._spawn(name, argv, **(env or {}))
+        wait_for(lambda: "ready" in proc.log_path.read_text(errors="replace")[start:] or not proc.alive(), 60, what=f"celery {name}")
         if not proc.alive():
             raise RuntimeError(f"celery {name} exited: {proc.log()}")
         return proc
