@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import District, User
+from accounts.models import District, User, Vendor
 from accounts.permissions import is_desk, is_district_official, is_supervisor
 from helpdesk import validation
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound, TooManyRequests
@@ -115,7 +115,8 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
     if request.method == "POST":
         try:
             values = _single(request.POST, ("body",))
-            services.ticket_comment(ticket_id=ticket.pk, body=intake.text_field(values.get("body"), "body", 5000, required=True),
+            target = ticket.merged_into_id or ticket.pk  # a merged ticket's thread continues on its survivor
+            services.ticket_comment(ticket_id=target, body=intake.text_field(values.get("body"), "body", 5000, required=True),
                                     actor=Actor(label="citizen"), is_public=True)
         except DomainError as exc:
             return _error(request, "tickets/public_ticket.html", context, exc)
@@ -233,7 +234,15 @@ def _ticket_context(request, ticket: Ticket) -> dict:
         "assignees": User.objects.filter(is_active=True, role__in=["agent", "supervisor", "admin"]).order_by("username")
         if is_desk(request.user) else [],
         "merged": list(ticket.merged_tickets.all()),
+        "vendors": list(Vendor.objects.all()) if is_desk(request.user) else [],
+        "incidents": _recent_incidents() if is_desk(request.user) else [],
     }
+
+
+def _recent_incidents() -> list:
+    from live.models import Incident
+
+    return list(Incident.objects.order_by("-pk")[:20])
 
 
 @login_required
@@ -254,7 +263,7 @@ def thread_fragment(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "tickets/_thread.html", _ticket_context(request, ticket))
 
 
-ACTIONS = ("comment", "status", "priority", "category", "assign", "contacted", "registration", "merge")
+ACTIONS = ("comment", "status", "priority", "category", "assign", "contacted", "registration", "merge", "incident")
 
 
 @login_required
@@ -271,7 +280,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
     action = post.get("action", "")
     try:
         values = _single(post, ("action", "body", "public", "to", "note", "priority", "category", "assignee",
-                                "reference_id", "tickets", "expected_version", "seen_event"))
+                                "reference_id", "tickets", "expected_version", "seen_event", "vendor", "incident"))
         version = _int(values.get("expected_version"), "expected_version")
         if action not in ACTIONS:
             raise InvalidInput(_("Unknown action."), code="invalid_action")
@@ -283,9 +292,21 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
         else:
             _require_desk(request)
             if action == "status":
+                vendor = None
+                if values.get("vendor"):
+                    vendor = Vendor.objects.filter(pk=_int(values["vendor"], "vendor")).first()
+                    if vendor is None:
+                        raise InvalidInput(_("Unknown vendor."), code="invalid_vendor")
                 services.ticket_transition(ticket_id=ticket.pk, to=values.get("to", ""), actor=actor,
                                            note=intake.text_field(values.get("note"), "note", 2000, required=False),
-                                           expected_version=version)
+                                           expected_version=version, vendor=vendor)
+            elif action == "incident":
+                from live.models import Incident
+
+                incident_id = _int(values.get("incident"), "incident")
+                if incident_id is not None and not Incident.objects.filter(pk=incident_id).exists():
+                    raise InvalidInput(_("Unknown incident."), code="invalid_incident")
+                services.ticket_link_incident(ticket_id=ticket.pk, incident_id=incident_id, actor=actor)
             elif action == "priority":
                 services.ticket_set_priority(ticket_id=ticket.pk, priority=intake.priority_from(values.get("priority")) or "",
                                              actor=actor, expected_version=version)

@@ -141,3 +141,34 @@ def test_pages_in_hindi(client, raipur):
     client.cookies["django_language"] = "hi"
     page = client.get("/complaint/")
     assert "शिकायत".encode() in page.content
+
+
+def test_hand_to_vendor_and_link_incident_from_the_page(client, agent, make_ticket):
+    from accounts.models import Vendor
+    from live.models import Incident
+
+    vendor = Vendor.objects.create(code="v1", name="Portal vendor")
+    incident = Incident.objects.create(title="OTP outage")
+    ticket = make_ticket()
+    client.force_login(agent)
+    r = client.post(f"/tickets/{ticket.number}/act/", {"action": "status", "to": "awaiting_vendor",
+                                                       "vendor": str(vendor.pk)})
+    assert r.status_code == 302
+    r = client.post(f"/tickets/{ticket.number}/act/", {"action": "incident", "incident": str(incident.pk)})
+    assert r.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.vendor, ticket.incident) == ("awaiting_vendor", vendor, incident)
+    assert client.post(f"/tickets/{ticket.number}/act/", {"action": "incident", "incident": "99999"}).status_code == 400
+
+
+def test_citizen_reply_on_a_merged_ticket_goes_to_the_survivor(client, make_ticket, supervisor, sent_sms):
+    from tickets.services import Actor, ticket_merge
+
+    survivor = make_ticket(mobile="9876504001")
+    merged = make_ticket(mobile="9876504002")
+    body = [b for _, b, k in sent_sms() if k == f"ticket:{merged.pk}:created"][0]
+    link = re.search(r"(/t/[A-Z0-9]+/[A-Za-z0-9_\-]+/)", body).group(1)
+    ticket_merge(survivor_id=survivor.pk, merged_ids=[merged.pk], actor=Actor.of(supervisor))
+    r = client.post(link, {"body": "me too"})
+    assert r.status_code == 302
+    assert Comment.objects.get(body="me too").ticket_id == survivor.pk

@@ -65,3 +65,14 @@ def test_gateway_key_is_required_when_configured(api, settings, make_ticket):
                                   {"sender": "9876504321", "text": "x" * 1601}, [1]])
 def test_bad_webhook_bodies_are_400(api, body):
     assert api.post(URL, body, format="json").status_code == 400
+
+
+def test_webhook_throttled_per_sender(api, settings):
+    settings.SMS_INBOUND_KEY = "k"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon_mobile": "2/min", "anon_ip": "1/min"}}
+    for _ in range(2):  # the IP limit does not apply to an authenticated gateway
+        assert sms(api, "9876504321", "hi", HTTP_X_GATEWAY_KEY="k").status_code == 200
+    r = sms(api, "9876504321", "hi", HTTP_X_GATEWAY_KEY="k")
+    assert r.status_code == 429 and r["Retry-After"]
+    assert sms(api, "9876504322", "hi", HTTP_X_GATEWAY_KEY="k").status_code == 200

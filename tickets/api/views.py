@@ -480,8 +480,9 @@ class PublicThread(PublicView):
     def post(self, request, number, secret):
         ticket = selectors.ticket_get_by_secret(number=number, secret=secret)
         data = parsing.body(request, allowed={"body"}, required={"body"})
-        services.ticket_comment(ticket_id=ticket.pk, body=parsing.text(data, "body", max_len=5000),
-                                actor=Actor(label="citizen"), is_public=True)
+        services.ticket_comment(ticket_id=ticket.merged_into_id or ticket.pk,
+                                body=parsing.text(data, "body", max_len=5000), actor=Actor(label="citizen"),
+                                is_public=True)
         ticket.refresh_from_db()
         return Response(public_ticket_dict(ticket, selectors.public_thread(ticket)), status=201)
 
@@ -493,7 +494,21 @@ class SmsInbound(BaseView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonIpThrottle]
+
+    def get_throttles(self):
+        # Per sender always; per IP only when the gateway is not authenticated by its key (a real
+        # gateway posts everything from one address).
+        throttles = [AnonMobileThrottle()]
+        return throttles if settings.SMS_INBOUND_KEY else [*throttles, AnonIpThrottle()]
+
+    def initial(self, request, *args, **kwargs):
+        parsing.check_size(request)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            request.throttle_mobile = validation.mobile(data.get("sender")) if data.get("sender") else None
+        except InvalidInput:
+            request.throttle_mobile = None
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         summary="Inbound SMS webhook (header X-Gateway-Key)", auth=[],
