@@ -32,6 +32,39 @@ def _fast_and_clean(settings):
     yield
 
 
+# Data migrations that load reference data. A transactional test (transaction=True) ends with a
+# flush that empties every table, so the next test would find no districts or categories.
+REFERENCE_DATA = [
+    ("accounts.migrations.0002_load_districts", "load"),
+    ("tickets.migrations.0002_seed_categories", "load"),
+]
+
+
+def ensure_reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import District
+
+    if District.objects.exists():
+        return
+    for module_name, function in REFERENCE_DATA:
+        getattr(import_module(module_name), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every database test starts with the districts and categories the migrations load."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        ensure_reference_data()
+    yield
+
+
 @pytest.fixture
 def free_port() -> int:
     with socket.socket() as sock:
