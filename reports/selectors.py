@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext_lazy as _
@@ -97,12 +98,17 @@ def intake_today(scope: ReportScope, now: dt.datetime) -> Table:
     hour = ExtractHour("created_at", tzinfo=IST)
     today = dict(
         _tickets(scope).filter(created_at__gte=today_start, created_at__lte=now)
-        .annotate(h=hour).values("h").annotate(n=Count("id")).values_list("h", "n")
+        .annotate(h=hour).values("h").annotate(n=Count("*")).values_list("h", "n")
     )
-    history = dict(
-        _tickets(scope).filter(created_at__gte=today_start - USUAL_RATE_DAYS * DAY, created_at__lt=today_start)
-        .annotate(h=hour).values("h").annotate(n=Count("id")).values_list("h", "n")
-    )
+    # The 28 days before today do not change during the day: cached until the date changes.
+    history_key = f"reports:intake-history:{scope.district_id}:{today_start.date().isoformat()}"
+    history = cache.get(history_key)
+    if history is None:
+        history = dict(
+            _tickets(scope).filter(created_at__gte=today_start - USUAL_RATE_DAYS * DAY, created_at__lt=today_start)
+            .annotate(h=hour).values("h").annotate(n=Count("*")).values_list("h", "n")
+        )
+        cache.set(history_key, history, 3600)
     rows = []
     for h in range(24):
         rows.append({
@@ -168,7 +174,7 @@ def response_times(scope: ReportScope, period: Period) -> Table:
         count, (median, p90) = percentiles(tickets, EpochSeconds(field, "created_at"), (0.5, 0.9))
         rows.append({"measure": key, "label": str(label), "basis": "wall_clock", "count": count,
                      "median_minutes": _minutes(median), "p90_minutes": _minutes(p90)})
-        business = sources.business_durations(tickets, key)
+        business = sources.business_durations(tickets, key, scope, period)
         if business is not None:
             b_count, (b_median, b_p90) = business
             rows.append({"measure": key, "label": str(label), "basis": "business", "count": b_count,
