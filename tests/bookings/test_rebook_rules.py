@@ -171,7 +171,8 @@ def test_refusal_messages_are_in_hindi_for_hindi_callers(booked):
     with translation.override("hi"), pytest.raises(DomainError) as info:
         rebook(booked, SessionFactory())
     assert info.value.code == "reschedule_limit"
-    assert "हेल्पडेस्क" in info.value.detail
+    assert info.value.detail == ("अपॉइंटमेंट का समय ऑनलाइन अधिकतम 3 बार बदला जा सकता है। "
+                                 "कृपया हेल्पडेस्क को कॉल करें।")
 
 
 def test_cancel_releases_the_seat(booked):

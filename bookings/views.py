@@ -1,0 +1,352 @@
+"""Pages of the bookings journeys (server-rendered, phone-friendly, Hindi/English).
+
+Citizens: mobile -> OTP -> their beneficiaries and appointments -> search sessions -> rebook or
+cancel. The citizen token row sits in the Django session (the API uses it as a bearer token).
+Agents: lookup with a reason, an appointment with its history, rebook/cancel, attach to a ticket.
+District officials: their sessions, move a session, registrations taken by hand.
+Supervisors: imports with a progress bar. Every write goes through bookings.services; a refusal
+is shown as a message in the user's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import District
+from accounts.permissions import is_desk, is_district_official, is_supervisor
+from helpdesk import validation
+from helpdesk.exceptions import DomainError, InvalidInput
+
+from . import inputs, otp, ratelimit, rules, selectors, services
+from .imports import KINDS, import_start
+from .models import Channel, ImportRun, LookupReason
+
+SESSION_TXN = "bookings_otp_txn"
+SESSION_TOKEN = "bookings_citizen_token"
+
+
+def _citizen(request):
+    token_id = request.session.get(SESSION_TOKEN)
+    return otp.token_by_id(token_id) if token_id else None
+
+
+def _choice(post) -> tuple:
+    """The chosen "<session uuid>|<slot>" radio of the session table."""
+    session_raw, _sep, slot_raw = post.get("choice", "").partition("|")
+    return validation.uuid_value(session_raw, "session_id"), inputs.slot(slot_raw)
+
+
+def _district_choices():
+    return District.objects.exclude(cowin_id=None).order_by("name_en")
+
+
+def _search(request) -> tuple[list, dict]:
+    """Sessions for the search form: ?district_id=<CoWIN id> or ?pincode=49xxxx, next 7 days."""
+    district_id = request.GET.get("district_id", "")
+    pincode = request.GET.get("pincode", "")
+    values = {"district_id": district_id, "pincode": pincode}
+    if not district_id and not pincode:
+        return [], values
+    try:
+        if pincode:
+            sessions = selectors.sessions_open(pincode=validation.pincode(pincode))
+        else:
+            value = inputs.positive_int(district_id, "district_id", maximum=9999)
+            district = District.objects.filter(cowin_id=value).first()
+            if district is None:
+                raise InvalidInput(_("No such district."), code="invalid_district_id")
+            sessions = selectors.sessions_open(district=district)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return [], values
+    return list(sessions[:200]), values
+
+
+# --- citizen ----------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def citizen_start(request):
+    if _citizen(request) is not None:
+        return redirect("bookings:mine")
+    if request.method == "POST":
+        try:
+            mobile = validation.mobile(request.POST.get("mobile", ""))
+            txn = otp.otp_request(mobile=mobile, ip=ratelimit.client_ip(request))
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return render(request, "bookings/citizen_start.html", {"mobile": request.POST.get("mobile", "")[:20]},
+                          status=exc.status_code)
+        request.session[SESSION_TXN] = str(txn.txn_id)
+        return redirect("bookings:otp")
+    return render(request, "bookings/citizen_start.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def citizen_otp(request):
+    txn_id = request.session.get(SESSION_TXN)
+    if not txn_id:
+        return redirect("bookings:start")
+    if request.method == "POST":
+        try:
+            code = validation.otp(request.POST.get("otp", ""))
+            _raw, token = otp.otp_confirm(txn_id=validation.uuid_value(txn_id, "txnId"), code=code)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return render(request, "bookings/citizen_otp.html", {}, status=exc.status_code)
+        request.session.cycle_key()
+        request.session.pop(SESSION_TXN, None)
+        request.session[SESSION_TOKEN] = token.pk
+        return redirect("bookings:mine")
+    return render(request, "bookings/citizen_otp.html", {})
+
+
+def citizen_mine(request):
+    token = _citizen(request)
+    if token is None:
+        messages.info(request, _("Your session has ended. Log in again with an OTP."))
+        return redirect("bookings:start")
+    beneficiaries = [selectors.beneficiary_dict(b) for b in selectors.beneficiaries_for_mobile(token.mobile)]
+    return render(request, "bookings/citizen_mine.html", {"beneficiaries": beneficiaries})
+
+
+@require_http_methods(["GET", "POST"])
+def citizen_rebook(request, appointment_id: str):
+    token = _citizen(request)
+    if token is None:
+        return redirect("bookings:start")
+    try:
+        value = validation.uuid_value(appointment_id, "appointment_id")
+    except DomainError:
+        raise Http404 from None
+    appointment = selectors.appointment_for_citizen(appointment_id=value, mobile=token.mobile)
+    if appointment is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            session_id, slot = _choice(request.POST)
+            done = services.appointment_rebook(
+                appointment_id=value, session_id=session_id, slot=slot,
+                expected_version=inputs.version(request.POST.get("expected_version", "")),
+                actor=services.BookingActor.citizen(token.mobile))
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect(request.get_full_path())
+        messages.success(request, _("Rebooked. Your new confirmation number is %(number)s. We have sent you an SMS.")
+                         % {"number": done.confirmation_number})
+        return redirect("bookings:mine")
+    sessions, values = _search(request)
+    return render(request, "bookings/rebook.html", {
+        "appointment": selectors.appointment_dict(appointment), "sessions": sessions, "values": values,
+        "districts": _district_choices(), "action": request.path, "staff": False})
+
+
+@require_POST
+def citizen_cancel(request, appointment_id: str):
+    token = _citizen(request)
+    if token is None:
+        return redirect("bookings:start")
+    try:
+        done = services.appointment_cancel(
+            appointment_id=validation.uuid_value(appointment_id, "appointment_id"),
+            expected_version=inputs.version(request.POST.get("expected_version", "")),
+            actor=services.BookingActor.citizen(token.mobile))
+        messages.success(request, _("Appointment %(number)s is cancelled.") % {"number": done.confirmation_number})
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("bookings:mine")
+
+
+@require_POST
+def citizen_logout(request):
+    token = _citizen(request)
+    if token is not None:
+        otp.token_revoke(token=token)
+    request.session.pop(SESSION_TOKEN, None)
+    return redirect("bookings:start")
+
+
+# --- desk ---------------------------------------------------------------------------------------
+def _desk_or_district(request):
+    if not (is_desk(request.user) or is_district_official(request.user)):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_lookup(request):
+    _desk_or_district(request)
+    context = {"reasons": LookupReason.choices, "values": {}, "results": None}
+    if request.method == "POST":
+        query = request.POST.get("query", "").strip()
+        context["values"] = {"query": query[:20], "reason": request.POST.get("reason", ""),
+                             "ticket_id": request.POST.get("ticket_id", "")[:10]}
+        try:
+            by_reference = len(query) == 14
+            found = services.registration_lookup(
+                actor=request.user, reason=request.POST.get("reason", ""),
+                reference_id=validation.reference_id(query) if by_reference else None,
+                mobile=None if by_reference else validation.mobile(query),
+                note=inputs.text(request.POST.get("note", ""), "note"),
+                ticket_id=inputs.positive_int(request.POST.get("ticket_id", ""), "ticket_id", required=False))
+            context["results"] = [selectors.beneficiary_dict(b, masked=False)
+                                  for b in selectors.beneficiaries_with_appointments(found)]
+            if not found:
+                messages.info(request, rules.not_found().detail)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+    return render(request, "bookings/desk_lookup.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_appointment(request, appointment_id: str):
+    _desk_or_district(request)
+    try:
+        value = validation.uuid_value(appointment_id, "appointment_id")
+    except DomainError:
+        raise Http404 from None
+    reason = request.GET.get("reason", "")
+    appointment = selectors.appointment_for_staff(appointment_id=value, user=request.user)
+    try:
+        services.appointment_view_log(actor=request.user, reason=reason, appointment_id=value, found=appointment is not None)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("bookings:desk")
+    if appointment is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        actor = services.BookingActor.staff(request.user)
+        try:
+            if action == "rebook":
+                session_id, slot = _choice(request.POST)
+                done = services.appointment_rebook(
+                    appointment_id=value, session_id=session_id, slot=slot,
+                    expected_version=inputs.version(request.POST.get("expected_version", "")),
+                    reason=request.POST.get("change_reason", ""), actor=actor)
+                messages.success(request, _("Rebooked. New confirmation number %(number)s; the citizen gets an SMS.")
+                                 % {"number": done.confirmation_number})
+            elif action == "cancel":
+                services.appointment_cancel(appointment_id=value, reason=request.POST.get("change_reason", ""),
+                                            expected_version=inputs.version(request.POST.get("expected_version", "")),
+                                            actor=actor)
+                messages.success(request, _("The appointment is cancelled."))
+            elif action == "attach" and is_desk(request.user):
+                ticket_id = inputs.positive_int(request.POST.get("ticket_id", ""), "ticket_id")
+                services.booking_attach_to_ticket(ticket_id=ticket_id, reference_id=appointment.beneficiary.reference_id,
+                                                  actor=request.user)
+                messages.success(request, _("Attached to ticket %(id)s.") % {"id": ticket_id})
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        return redirect(f"{request.path}?reason={reason}")
+    sessions, values = _search(request)
+    return render(request, "bookings/desk_appointment.html", {
+        "appointment": selectors.appointment_dict(appointment), "beneficiary": appointment.beneficiary,
+        "history": selectors.appointment_history(appointment), "sessions": sessions, "values": values,
+        "districts": _district_choices(), "reason": reason, "staff": True,
+        "action": f"{request.path}?reason={reason}"})
+
+
+# --- district -------------------------------------------------------------------------------------
+@login_required
+def district_sessions(request):
+    _desk_or_district(request)
+    queryset = selectors.sessions_for_staff(request.user).filter(date__gte=validation.today_ist())
+    raw_date = request.GET.get("date", "")
+    if raw_date:
+        try:
+            queryset = queryset.filter(date=validation.cowin_date(raw_date))
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(request, "bookings/district_sessions.html", {"page": page, "date": raw_date[:10]})
+
+
+@login_required
+@require_POST
+def district_move(request, session_id: str):
+    _desk_or_district(request)
+    try:
+        session = services.session_move(
+            session_id=validation.uuid_value(session_id, "session_id"),
+            new_date=validation.cowin_date(request.POST.get("date", "")), reason=request.POST.get("reason", ""),
+            expected_version=inputs.version(request.POST.get("expected_version", "")),
+            actor=services.BookingActor.staff(request.user))
+        messages.success(request, _("Session moved to %(date)s; its citizens are told by SMS.")
+                         % {"date": session.date.strftime("%d-%m-%Y")})
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("bookings:district-sessions")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def district_register(request):
+    _desk_or_district(request)
+    districts = _district_choices() if is_desk(request.user) else District.objects.filter(pk=request.user.district_id)
+    values = {}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "")[:200] for key in
+                  ("name", "birth_year", "gender", "mobile", "district_id", "channel", "session_id", "slot", "dose")}
+        try:
+            district = District.objects.filter(pk=inputs.positive_int(values["district_id"], "district_id")).first()
+            if district is None:
+                raise InvalidInput(_("No such district."), code="invalid_district_id")
+            beneficiary, appointment = services.beneficiary_register_manual(
+                actor=services.BookingActor.staff(request.user), name=values["name"],
+                birth_year=inputs.positive_int(values["birth_year"], "birth_year", maximum=2100),
+                gender=values["gender"], district=district, channel=values["channel"],
+                mobile=validation.mobile(values["mobile"]) if values["mobile"] else None,
+                session_id=validation.uuid_value(values["session_id"], "session_id") if values["session_id"] else None,
+                slot=inputs.slot(values["slot"]) if values["session_id"] else "",
+                dose=inputs.positive_int(values["dose"] or "1", "dose", maximum=2))
+            text = _("Registered with reference id %(ref)s.") % {"ref": beneficiary.reference_id}
+            if appointment is not None:
+                text += " " + _("Confirmation number %(number)s.") % {"number": appointment.confirmation_number}
+            messages.success(request, text)
+            return redirect("bookings:district-register")
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+    today = validation.today_ist()
+    sessions = selectors.sessions_for_staff(request.user).filter(
+        date__gte=today, date__lte=today + dt.timedelta(days=7), published=True)[:100]
+    return render(request, "bookings/district_register.html", {
+        "districts": districts, "values": values, "sessions": sessions,
+        "channels": [(Channel.HELPDESK, Channel.HELPDESK.label), (Channel.ONSITE, Channel.ONSITE.label)]})
+
+
+# --- imports (supervisors) ----------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request):
+    if not is_supervisor(request.user):
+        raise Http404
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput(_("Attach a file."), code="missing_file")
+            run = import_start(kind=request.POST.get("kind", ""), filename=upload.name, raw=upload.read(),
+                               user=request.user)
+            return redirect(reverse("bookings:import", args=[run.pk]))
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+    return render(request, "bookings/imports.html", {"runs": ImportRun.objects.all()[:20], "kinds": KINDS})
+
+
+@login_required
+def import_detail(request, run_id: int):
+    if not is_supervisor(request.user):
+        raise Http404
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404
+    return render(request, "bookings/import_detail.html", {"run": run})
