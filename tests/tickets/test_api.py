@@ -255,7 +255,9 @@ def test_html_is_stored_as_written(desk_api, raipur):
 def test_every_write_leaves_an_event(desk_api, raipur):
     number = create(desk_api, raipur).json()["ticket"]["number"]
     ticket = Ticket.objects.get(number=number)
-    assert TicketEvent.objects.filter(ticket=ticket).count() == 1
+    # other apps (SLA clocks) add their own events through tickets.hooks: count the writes' own
+    mine = TicketEvent.objects.filter(ticket=ticket, kind__in=["created", "comment", "status_changed"])
+    assert list(mine.values_list("kind", flat=True)) == ["created"]
     desk_api.post(f"/api/tickets/{number}/comments/", {"body": "a"}, format="json")
     desk_api.post(f"/api/tickets/{number}/transition/", {"to": "acknowledged"}, format="json")
-    assert TicketEvent.objects.filter(ticket=ticket).count() == 3
+    assert list(mine.values_list("kind", flat=True)) == ["created", "comment", "status_changed"]
