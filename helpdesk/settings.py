@@ -156,7 +156,10 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py caps a pool at 100 connections by default and fails beyond it; the
                 # layer's capacity is per process, not per socket. Both sized for thousands.
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_MAX_CONNECTIONS", 4000)}],
+                # socket_timeout: redis-py 8 defaults to 5 s, the same as channels-redis' blocking
+                # BZPOPMIN timeout; the race raises TimeoutError inside a consumer and kills its socket.
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_MAX_CONNECTIONS", 4000),
+                           "socket_timeout": 30}],
                 "capacity": env_int("CHANNEL_CAPACITY", 10000),
                 "expiry": 60,
                 "group_expiry": 86400,
