@@ -17,6 +17,7 @@ from accounts.permissions import can_see_ticket, is_desk, is_district_official, 
 
 from . import presence
 from .events import CONSOLE, STATUS, district_group, ticket_group, vendor_group
+from .fanout import fanout
 
 
 class EchoConsumer(AsyncJsonWebsocketConsumer):
@@ -50,11 +51,22 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
 
 class StatusConsumer(_GroupsConsumer):
-    """/ws/status/: public, anonymous allowed. Component and public incident events only."""
+    """/ws/status/: public, anonymous allowed. Component and public incident events only.
+
+    Thousands of these may be open: they join the "status" group through the process-local
+    fan-out (live.fanout), one channel-layer subscription per server process."""
+
+    # No per-socket channel on the layer: the fan-out is this socket's subscription (a socket
+    # channel would cost every status socket a receive loop on Redis for nothing).
+    channel_layer_alias = "status-sockets-have-no-channel"
 
     async def connect(self):
-        await self.join([STATUS])
+        self.hub = fanout(STATUS)
+        await self.hub.add(self)
         await self.accept()
+
+    async def disconnect(self, code):
+        self.hub.discard(self)
 
 
 def console_groups(user) -> list[str] | None:

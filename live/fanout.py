@@ -1,0 +1,88 @@
+"""Process-local fan-out for the public status stream.
+
+With the Redis channel layer, a group of N sockets costs N messages per event: the layer pushes
+one copy per member channel and each worker pops them one round trip at a time, so delivery to
+thousands of status-page sockets takes seconds. Here each server process joins the group once
+(one channel per process and event loop), and forwards each event, serialised once, to its local
+sockets. The consumers still only authorise and join; this is their group membership.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+REJOIN_SECONDS = 600  # refresh the group membership well within the layer's group_expiry
+
+
+class LocalFanout:
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.members: set = set()
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+
+    async def add(self, consumer) -> None:
+        """Add a socket; the first one subscribes this process (returns once subscribed)."""
+        self.members.add(consumer)
+        async with self._lock:
+            if self.task is None or self.task.done():
+                layer = get_channel_layer()
+                self.channel = await layer.new_channel()
+                await layer.group_add(self.group, self.channel)
+                self.task = asyncio.get_running_loop().create_task(self._pump(layer, self.channel))
+
+    def discard(self, consumer) -> None:
+        self.members.discard(consumer)
+
+    async def _pump(self, layer, channel: str) -> None:
+        loop = asyncio.get_running_loop()
+        rejoin_at = loop.time() + REJOIN_SECONDS
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=REJOIN_SECONDS)
+            except TimeoutError:
+                message = None
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # layer hiccup (Redis restart): wait and resubscribe
+                log.warning("status fan-out receive failed", exc_info=True)
+                await asyncio.sleep(1)
+                await self._rejoin(layer, channel)
+                continue
+            if loop.time() >= rejoin_at:
+                await self._rejoin(layer, channel)
+                rejoin_at = loop.time() + REJOIN_SECONDS
+            if not message or message.get("type") != "live.event":
+                continue
+            text = json.dumps(message["event"])
+            for consumer in list(self.members):
+                try:
+                    await consumer.send(text_data=text)
+                except Exception:
+                    self.members.discard(consumer)
+
+    async def _rejoin(self, layer, channel: str) -> None:
+        try:
+            await layer.group_add(self.group, channel)
+        except Exception:
+            log.warning("status fan-out rejoin failed", exc_info=True)
+
+
+_by_loop: dict[tuple[int, str], LocalFanout] = {}
+
+
+def fanout(group: str) -> LocalFanout:
+    """The fan-out of `group` for the running event loop (uvicorn runs one loop per process;
+    tests run several)."""
+    key = (id(asyncio.get_running_loop()), group)
+    hub = _by_loop.get(key)
+    if hub is None or (hub.task is not None and hub.task.done() and not hub.members):
+        hub = _by_loop[key] = LocalFanout(group)
+    return hub
