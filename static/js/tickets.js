@@ -30,15 +30,25 @@
     });
   }
 
+  var IGNORED = { presence: true, typing: true, pong: true, hello: true };
+  var timers = {};
+
+  // Coalesce bursts and spread many open consoles over a moment instead of one instant.
+  function soon(id, after) {
+    if (timers[id]) return;
+    timers[id] = setTimeout(function () { timers[id] = null; refresh(id, after); }, 100 + Math.random() * 500);
+  }
+
   function onEvent(ev) {
     var detail = (ev && ev.detail) || {};
-    if (document.getElementById("queue")) refresh("queue");
+    if (detail.type && IGNORED[detail.type]) return;
+    if (document.getElementById("queue")) soon("queue");
     var thread = document.getElementById("thread");
     if (thread) {
       var live = document.getElementById("live");
       var wanted = live && live.dataset.ws;
       if (!detail.ticket_id || !wanted || wanted.indexOf("/" + detail.ticket_id + "/") !== -1) {
-        refresh("thread", syncForms);
+        soon("thread", syncForms);
       }
     }
   }

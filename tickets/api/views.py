@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -112,6 +113,11 @@ CREATE_FIELDS = {"district", "category", "description", "subject", "priority", "
 
 
 class TicketListCreate(StaffView):
+    # For the schema (drf-spectacular documents the filters from these); get() filters itself.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TicketFilter
+    queryset = Ticket.objects.none()
+
     @extend_schema(
         summary="List tickets in the caller's scope", operation_id="tickets_list",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
