@@ -84,7 +84,8 @@
   var selfId = null;
 
   function label(key, fallback) {
-    return (presenceBox && presenceBox.getAttribute("data-label-" + key)) || fallback;
+    return (presenceBox && presenceBox.getAttribute("data-label-" + key)) ||
+      (banner && banner.getAttribute("data-label-" + key)) || fallback;
   }
 
   function renderPresence(event) {
