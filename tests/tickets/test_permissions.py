@@ -158,3 +158,12 @@ def test_pages_need_login(client, world):
     _, own, _ = world
     for url in ("/console/", f"/tickets/{own.number}/", "/tickets/", "/tickets/new/"):
         assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("role, status", [("agent", 201), ("supervisor", 201), ("district_official", 403),
+                                          ("vendor_engineer", 403)])
+def test_only_the_desk_replies_publicly(api, world, role, status):
+    users, own, _ = world
+    api.force_login(users[role])
+    r = api.post(f"/api/tickets/{own.number}/comments/", {"body": "public?", "public": True}, format="json")
+    assert r.status_code == status

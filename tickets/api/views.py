@@ -216,9 +216,12 @@ class TicketComments(StaffView):
     def post(self, request, number):
         ticket = self.ticket(request, number)
         data = parsing.body(request, allowed={"body", "public", "expected_version"}, required={"body"})
+        public = parsing.boolean(data, "public", default=False)
+        if public and not is_desk(request.user):
+            raise Forbidden(_("Only helpdesk staff reply publicly; your comment can be internal."))
         comment = services.ticket_comment(
             ticket_id=ticket.pk, body=parsing.text(data, "body", max_len=5000), actor=Actor.of(request.user),
-            is_public=parsing.boolean(data, "public", default=False),
+            is_public=public,
             expected_version=parsing.integer(data, "expected_version"),
         )
         return Response(comment_dict(comment), status=201)
