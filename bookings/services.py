@@ -166,6 +166,11 @@ def appointment_rebook(
     target = Session.objects.select_related("centre").filter(session_id=session_id).first()
     if target is None:
         raise rules.session_not_found()
+    if target.pk != appointment.session_id and getattr(target, f"available_dose{appointment.dose}") <= 0:
+        # Fast refusal from an unlocked read (a full session rarely frees up); when seats
+        # remain, the conditional UPDATE below is what decides.
+        raise rules.SessionFull(_("This session is fully booked for dose %(dose)s. Your booking is unchanged.")
+                                % {"dose": appointment.dose})
     rules.check_published(target)
     rules.check_target_window(target, today=today)
     rules.check_slot(target, slot)
