@@ -157,9 +157,13 @@ def _rearm(sla: TicketSLA, ticket: Ticket, live: dict, now: dt.datetime) -> None
                previous_due_at=old_due.isoformat() if old_due else None, priority=ticket.priority)
 
 
-def arm(sla: TicketSLA, now: dt.datetime | None = None) -> None:
-    """Recompute and save next_action_at from the live clocks; ask for a precise sweep then."""
-    running = list(Clock.objects.filter(sla=sla, state=Clock.State.RUNNING))
+def arm(sla: TicketSLA, now: dt.datetime | None = None, running: list[Clock] | None = None) -> None:
+    """Recompute and save next_action_at from the live clocks (`running`, if the caller has
+    them all in hand); ask for a precise sweep at that time."""
+    if running is None:
+        running = list(Clock.objects.filter(sla=sla, state=Clock.State.RUNNING))
+    else:
+        running = [c for c in running if c.state == Clock.State.RUNNING]
     actions = [a for a in (ck.next_action(c, sla.snapshot) for c in running) if a is not None]
     sla.next_action_at = min((a.at for a in actions), default=None)
     sla.save(update_fields=["next_action_at", "policy", "snapshot"])
@@ -185,17 +189,20 @@ def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
 
 
 # --- The sweep ----------------------------------------------------------------------------------
-def sweep(*, batch: int = 200, max_batches: int = 100, now: dt.datetime | None = None) -> int:
+def sweep(*, batch: int = 100, max_batches: int = 200, now: dt.datetime | None = None,
+          on_full_batch=None) -> int:
     """Process every TicketSLA whose next action is due. Each batch is one transaction holding
     the ticket and SLA rows (FOR NO KEY UPDATE ... SKIP LOCKED), so parallel sweeps share the
-    work and never wait on each other. Returns the number of tickets processed."""
+    work and never wait on each other. `on_full_batch` is called once if a batch came back full
+    (the task uses it to start a helper sweep on another worker). Returns tickets processed."""
     total = 0
+    helped = False
     for _batch in range(max_batches):
         with transaction.atomic():
             at = now or timezone.now()
             slas = list(
                 TicketSLA.objects.select_for_update(skip_locked=True, no_key=True, of=("self", "ticket"))
-                .select_related("ticket")
+                .select_related("ticket", "ticket__district", "ticket__category")
                 .filter(next_action_at__lte=at)
                 .order_by("next_action_at")[:batch]
             )
@@ -212,6 +219,9 @@ def sweep(*, batch: int = 200, max_batches: int = 100, now: dt.datetime | None =
         total += len(slas)
         if len(slas) < batch:
             break
+        if on_full_batch is not None and not helped:
+            helped = True
+            on_full_batch()
     return total
 
 
@@ -219,17 +229,18 @@ def process(sla: TicketSLA, running: list[Clock], now: dt.datetime) -> None:
     """Do everything due at `now` for one ticket (caller holds its rows), then re-arm."""
     snap = sla.snapshot
     for clock in running:
+        changed: set[str] = set()
         for _guard in range(100):
             action = ck.next_action(clock, snap)
             if action is None or action.at > now:
                 break
             if action.kind == "warn":
                 clock.warnings_done += 1
-                clock.save(update_fields=["warnings_done"])
+                changed.add("warnings_done")
                 record(sla.ticket_id, "sla_warning", clock, warning=action.index + 1)
             elif action.kind == "breach":
                 clock.breached_at = clock.due_at
-                clock.save(update_fields=["breached_at"])
+                changed.add("breached_at")
                 if clock.kind == ClockKind.ETA:
                     record(sla.ticket_id, "eta_missed", clock, eta_at=clock.eta_at.isoformat() if clock.eta_at else None,
                            progress_overdue=clock.eta_at is None)
@@ -238,8 +249,10 @@ def process(sla: TicketSLA, running: list[Clock], now: dt.datetime) -> None:
             else:
                 fire_step(sla, clock, action, now)
                 clock.ladder_done += 1
-                clock.save(update_fields=["ladder_done"])
-    arm(sla, now)
+                changed.add("ladder_done")
+        if changed:
+            clock.save(update_fields=sorted(changed))
+    arm(sla, now, running=running)
 
 
 def _fault_hold() -> None:
@@ -255,7 +268,9 @@ def _fault_hold() -> None:
 def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime) -> EscalationRecord | None:
     """Create the step's record (exactly once: unique (ticket, clock, level, loop)), one notice per
     person and one outbox row per person x channel (keys derived from the record)."""
-    ticket = Ticket.objects.select_related("district", "category").get(pk=sla.ticket_id)
+    ticket = sla.ticket if "ticket" in sla._state.fields_cache else None
+    if ticket is None or "district" not in ticket._state.fields_cache:
+        ticket = Ticket.objects.select_related("district", "category").get(pk=sla.ticket_id)
     level = action.level
     vendor_id = ticket.vendor_id or sla.snapshot.get("vendor_id")
     try:
@@ -281,7 +296,8 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
             subject, body = _message(ticket, clock, rec, notice, channel, language)
             outbox_enqueue(channel=channel, recipient=address, body=body, subject=subject,
                            idempotency_key=f"esc:{rec.pk}:{person.user.pk if person.user else 'hook'}:{channel}",
-                           ticket_id=ticket.pk, language=language, notice_id=notice.pk, fallback=person.fallback)
+                           ticket_id=ticket.pk, language=language, notice_id=notice.pk, fallback=person.fallback,
+                           new_intent=True)
     record(ticket.pk, "escalation_fired", clock, level=rec.level, loop=rec.loop, record_id=rec.pk,
            recipients=names, targets=level.get("targets", []), late_seconds=int((now - action.at).total_seconds()))
     return rec

@@ -3,6 +3,8 @@ ledger and the notification outbox. No logic here: see services.py, engine.py, o
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -250,8 +252,8 @@ class Clock(models.Model):
     business = models.BooleanField(default=True, help_text=_("Counts calendar time (else wall-clock)."))
     started_at = models.DateTimeField()
     # Time accumulated before the current running segment began (at `resumed_at`).
-    elapsed_business = models.DurationField(default=0)
-    elapsed_wall = models.DurationField(default=0)
+    elapsed_business = models.DurationField(default=dt.timedelta(0))
+    elapsed_wall = models.DurationField(default=dt.timedelta(0))
     resumed_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)

@@ -38,12 +38,22 @@ def backoff(attempts: int) -> dt.timedelta:
 def outbox_enqueue(
     *, channel: str, recipient: str, body: str, idempotency_key: str, subject: str = "",
     ticket_id: int | None = None, language: str = "en", notice_id: int | None = None,
-    fallback: list | None = None,
+    fallback: list | None = None, new_intent: bool = False,
 ) -> OutboxMessage:
     """Record one message to send. Idempotent on `idempotency_key`. Delivery starts on commit.
-    `fallback`: [[channel, address], ...] of the same person, tried in order if this one fails."""
+    `fallback`: [[channel, address], ...] of the same person, tried in order if this one fails.
+    `new_intent=True`: the key derives from a row created in this transaction, so it cannot
+    exist yet (skips the savepoint; a duplicate would still fail on the unique index)."""
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    if new_intent:
+        message = OutboxMessage.objects.create(
+            idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
+            subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
+            notice_id=notice_id, fallback=[list(f) for f in (fallback or [])],
+        )
+        _schedule(message.pk)
+        return message
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(

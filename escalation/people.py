@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 from accounts.models import User
@@ -12,14 +13,38 @@ from .models import Contact, OnCallRotation, TargetKind, VendorEndpoint
 ADDRESS_ORDER = ("sms", "email")
 
 
+_CACHE: dict[tuple, tuple[float, object]] = {}
+CACHE_SECONDS = 15.0  # a sweep of thousands of due tickets looks people up once, not per ticket
+
+
+def _cached(key: tuple, load):
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    if len(_CACHE) > 1000:
+        _CACHE.clear()
+    _CACHE[key] = (now, value)
+    return value
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
 def on_call_now(vendor_id: int, now: dt.datetime) -> User | None:
     """The member of the vendor's first active rotation whose shift covers `now`."""
-    rotation = (OnCallRotation.objects.filter(vendor_id=vendor_id, is_active=True, starts_at__lte=now)
-                .order_by("id").first())
-    if rotation is None:
-        return None
-    members = list(rotation.members.select_related("user").filter(user__is_active=True))
-    if not members:
+
+    def load():
+        rotation = (OnCallRotation.objects.filter(vendor_id=vendor_id, is_active=True)
+                    .order_by("id").first())
+        if rotation is None:
+            return None, []
+        return rotation, list(rotation.members.select_related("user").filter(user__is_active=True))
+
+    rotation, members = _cached(("oncall", vendor_id), load)
+    if rotation is None or not members or rotation.starts_at > now:
         return None
     shift = dt.timedelta(hours=rotation.shift_hours)
     index = int((now - rotation.starts_at) // shift) % len(members)
@@ -54,9 +79,9 @@ def recipients(*, targets: list[str], channels: list[str], vendor_id: int | None
             if user:
                 people.append((target, user))
         elif target in (TargetKind.RESPONSIBLE_OFFICER, TargetKind.VENDOR_HEAD) and vendor_id:
-            for contact in Contact.objects.filter(designation=target, vendor_id=vendor_id,
-                                                  user__is_active=True).select_related("user"):
-                people.append((target, contact.user))
+            contacts = _cached(("contacts", target, vendor_id), lambda t=target: list(
+                Contact.objects.filter(designation=t, vendor_id=vendor_id, user__is_active=True).select_related("user")))
+            people.extend((target, contact.user) for contact in contacts)
         elif target == TargetKind.DEPARTMENT_OFFICER:
             contacts = list(Contact.objects.filter(designation=target, user__is_active=True, district_id=district_id)
                             .select_related("user"))

@@ -12,8 +12,9 @@ def deliver_message(message_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep() -> int:
-    """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due."""
-    return engine.sweep()
+    """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due. When
+    much is due at once, one helper sweep joins on another worker (SKIP LOCKED splits the rows)."""
+    return engine.sweep(on_full_batch=lambda: sweep.delay())
 
 
 @shared_task(acks_late=True, ignore_result=True)

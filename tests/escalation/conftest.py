@@ -103,3 +103,12 @@ def _eager_tasks(request, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
+def _fresh_people_cache():
+    from escalation.people import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
