@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 
 from channels.layers import get_channel_layer
 
@@ -75,14 +76,14 @@ class LocalFanout:
             log.warning("status fan-out rejoin failed", exc_info=True)
 
 
-_by_loop: dict[tuple[int, str], LocalFanout] = {}
+_by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def fanout(group: str) -> LocalFanout:
     """The fan-out of `group` for the running event loop (uvicorn runs one loop per process;
-    tests run several)."""
-    key = (id(asyncio.get_running_loop()), group)
-    hub = _by_loop.get(key)
-    if hub is None or (hub.task is not None and hub.task.done() and not hub.members):
-        hub = _by_loop[key] = LocalFanout(group)
+    tests run several, so a hub never outlives its loop)."""
+    hubs = _by_loop.setdefault(asyncio.get_running_loop(), {})
+    hub = hubs.get(group)
+    if hub is None:
+        hub = hubs[group] = LocalFanout(group)
     return hub
