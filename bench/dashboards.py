@@ -4,8 +4,9 @@
     .venv/bin/python bench/dashboards.py [--tickets 1000000] [--requests 30] [--port 0]
 
 Creates (once) the database cg_bench_reports on 127.0.0.1:5432, migrates it and fills it with
-`--tickets` tickets spread over the past 365 days (generated inside PostgreSQL with
-generate_series: ~1 % still open, the rest resolved or closed), their first-response and
+`--tickets` tickets spread over the past 365 days in arrival order, as a live table would
+hold them (generated inside PostgreSQL with generate_series: ~1 % still open, the rest
+resolved or closed), their first-response and
 resolution clocks (escalation_clock, two per ticket) and the audit-trail events of the last 35
 days' resolutions. Then starts gunicorn (2 sync workers, HELPDESK_SERVER=wsgi, Redis db 5) on a
 free port with REPORTS_CACHE_SECONDS=0 (every request computes its figures), logs in as a
@@ -45,7 +46,7 @@ SELECT 'B' || lpad(to_hex(g), 10, '0'), 'citizen', (ARRAY['phone','web','api','s
        CASE WHEN y.status = 'closed' THEN LEAST(now(), y.created + (1500 + x.r3 * 4000) * interval '1 minute') END
 FROM generate_series(%(start)s, %(stop)s) g
 CROSS JOIN d CROSS JOIN c
-CROSS JOIN LATERAL (SELECT random() + 0 * g AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
+CROSS JOIN LATERAL (SELECT ((%(total)s - g) + random()) / %(total)s AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
                            random() AS r6, random() AS r7, random() AS r8, random() AS r9) x
 CROSS JOIN LATERAL (
     SELECT now() - x.r1 * interval '365 days' AS created,
@@ -107,7 +108,7 @@ def prepare(n_tickets: int) -> None:
             step = 250_000
             for start in range(have + 1, n_tickets + 1, step):
                 stop = min(n_tickets, start + step - 1)
-                conn.execute(FILL_TICKETS, {"start": start, "stop": stop})
+                conn.execute(FILL_TICKETS, {"start": start, "stop": stop, "total": n_tickets})
                 print(f"  tickets {stop:,}", flush=True)
             print(f"  filled tickets in {time.perf_counter() - started:.0f} s", flush=True)
         started = time.perf_counter()
@@ -142,7 +143,7 @@ print(" ".join(out))
 """
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env(), check=True,
                             capture_output=True, text=True)
-    return dict(item.split("=", 1) for item in result.stdout.split())
+    return dict(item.split("=", 1) for item in result.stdout.split() if "=" in item)
 
 
 ENDPOINTS = [

@@ -5,14 +5,10 @@ the same filters and the same rows). Thin views: parse, scope, call a selector."
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,6 +24,7 @@ from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Category, Channel, Priority, TicketStatus
 
 from . import selectors
+from .caching import cached_json
 from .scope import Period, ReportScope, resolve_month, resolve_period, resolve_scope, resolve_shift
 from .services import handover_note_create
 from .tables import Column, Table, json_value
@@ -52,10 +49,6 @@ TABLE_EXAMPLE = OpenApiExample(
 )
 CSV_RESPONSE = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows as the JSON table, streamed as CSV (UTF-8 with BOM).")}
 JSON_RESPONSE = {200: OpenApiResponse(OpenApiTypes.OBJECT, description="A table: columns and rows.", examples=[TABLE_EXAMPLE])}
-
-
-def _cache_seconds() -> int:
-    return getattr(settings, "REPORTS_CACHE_SECONDS", 60)
 
 
 def csv_response(table: Table, scope: ReportScope, stamp: str) -> StreamingHttpResponse:
@@ -84,9 +77,13 @@ class ReportView(APIView):
     window = "now"  # now | period | shift | month
     desk_only = False
     cached = False
+    cache_name = ""
 
     def build(self, request, scope: ReportScope, window: Period | None, now: dt.datetime) -> Table:
         raise NotImplementedError
+
+    def cache_extra(self, request) -> tuple:
+        return tuple(sorted((k, v) for k, v in request.query_params.items() if k not in ("district", "from", "to")))
 
     def window_of(self, request) -> Period | None:
         if self.window == "period":
@@ -103,16 +100,10 @@ class ReportView(APIView):
             raise Forbidden(_("Only helpdesk staff may see the shift handover."))
         window = self.window_of(request)
         now = timezone.now()
-        if self.cached and _cache_seconds() > 0:
-            key = "reports:" + hashlib.sha256(repr((
-                type(self).__name__.removesuffix("Csv"), scope.district_id, window, get_language(),
-                sorted((k, v) for k, v in request.query_params.items() if k not in ("district", "from", "to")),
-            )).encode()).hexdigest()
-            data = cache.get(key)
-            if data is None:
-                data = self.build(request, scope, window, now).as_json()
-                data["computed_at"] = json_value(now)
-                cache.set(key, data, _cache_seconds())
+        if self.cached:
+            extra = self.cache_extra(request)
+            data = cached_json(self.cache_name, scope, window, extra,
+                               lambda: self.build(request, scope, window, now))
             return _from_json(data), scope, window
         return self.build(request, scope, window, now), scope, window
 
@@ -175,6 +166,7 @@ class SlaTable(ReportView):
 class ResponseTimesTable(ReportView):
     window = "period"
     cached = True
+    cache_name = "response-times"
 
     def build(self, request, scope, window, now):
         return selectors.response_times(scope, window)
@@ -189,6 +181,10 @@ class ResponseTimesTable(ReportView):
 class DistrictsTable(ReportView):
     window = "period"
     cached = True
+    cache_name = "districts"
+
+    def cache_extra(self, request) -> tuple:
+        return (("order", _choice(request, "order", selectors.DISTRICT_ORDERS, "breaches")),)
 
     def build(self, request, scope, window, now):
         order = _choice(request, "order", selectors.DISTRICT_ORDERS, "breaches")
@@ -200,6 +196,7 @@ class DistrictsTable(ReportView):
 class PositionTable(ReportView):
     window = "period"
     cached = True
+    cache_name = "position"
 
     def build(self, request, scope, window, now):
         if scope.district is None:
@@ -212,6 +209,7 @@ class PositionTable(ReportView):
 class CategoriesTable(ReportView):
     window = "period"
     cached = True
+    cache_name = "categories"
 
     def build(self, request, scope, window, now):
         return selectors.categories(scope, window)
@@ -222,6 +220,7 @@ class CategoriesTable(ReportView):
 class VendorTable(ReportView):
     window = "period"
     cached = True
+    cache_name = "vendor"
 
     def build(self, request, scope, window, now):
         return selectors.vendor_accountability(scope, window, now)

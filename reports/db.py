@@ -79,3 +79,25 @@ def percentiles(queryset: QuerySet, expression, fractions: tuple[float, ...]) ->
         else:
             values.append(float(pair[0]) + (float(pair[1]) - float(pair[0])) * (position - low))
     return count, values
+
+
+def percentile_sets(queryset: QuerySet, measures: dict[str, tuple], fractions: tuple[float, ...]
+                    ) -> dict[str, tuple[int, list[float | None]]]:
+    """{name: (count, [value at each fraction])} for several measures over one queryset.
+
+    `measures` maps a name to (expression, condition or None). On PostgreSQL this is one pass:
+    percentile_cont ignores NULLs, and each measure's condition becomes a FILTER clause. On
+    SQLite each measure is computed by percentiles() (a count and ordered reads)."""
+    from django.db.models import Count
+
+    if not using_postgres():
+        return {name: percentiles(queryset.filter(condition) if condition is not None else queryset, expression,
+                                  fractions) for name, (expression, condition) in measures.items()}
+    aggregates = {}
+    for name, (expression, condition) in measures.items():
+        extra = {"filter": condition} if condition is not None else {}
+        aggregates[f"{name}__n"] = Count(expression, **extra)
+        for i, fraction in enumerate(fractions):
+            aggregates[f"{name}__p{i}"] = PercentileCont(expression, fraction, **extra)
+    row = queryset.aggregate(**aggregates)
+    return {name: (row[f"{name}__n"], [row[f"{name}__p{i}"] for i in range(len(fractions))]) for name in measures}

@@ -25,7 +25,7 @@ from accounts.models import District
 from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent, TicketStatus
 
 from . import sources
-from .db import EpochSeconds, percentiles
+from .db import EpochSeconds, percentile_sets
 from .formatting import IST
 from .scope import Period, ReportScope
 from .tables import Column, Table
@@ -169,14 +169,16 @@ def response_times(scope: ReportScope, period: Period) -> Table:
     wall-clock (in the database) and business time (escalation's calendar, when its clocks
     record it)."""
     tickets = _period_tickets(scope, period)
+    wall = percentile_sets(
+        tickets, {key: (EpochSeconds(field, "created_at"), None) for key, _label, field in RESPONSE_MEASURES}, (0.5, 0.9))
+    business = sources.business_durations(scope, period)
     rows = []
-    for key, label, field in RESPONSE_MEASURES:
-        count, (median, p90) = percentiles(tickets, EpochSeconds(field, "created_at"), (0.5, 0.9))
+    for key, label, _field in RESPONSE_MEASURES:
+        count, (median, p90) = wall[key]
         rows.append({"measure": key, "label": str(label), "basis": "wall_clock", "count": count,
                      "median_minutes": _minutes(median), "p90_minutes": _minutes(p90)})
-        business = sources.business_durations(tickets, key, scope, period)
         if business is not None:
-            b_count, (b_median, b_p90) = business
+            b_count, (b_median, b_p90) = business[key]
             rows.append({"measure": key, "label": str(label), "basis": "business", "count": b_count,
                          "median_minutes": _minutes(b_median), "p90_minutes": _minutes(b_p90)})
     return Table(
@@ -246,7 +248,8 @@ def districts(scope: ReportScope, period: Period, now: dt.datetime, order: str =
         columns=[Column("rank", _("Rank"), "int"), Column("district", _("District code")),
                  Column("name", _("District")), Column("breaches", _("SLA breaches"), "int"),
                  Column("backlog", _("Open now"), "int"), Column("opened", _("Opened in period"), "int"),
-                 Column("reopened", _("Reopened"), "int"), Column("reopen_rate", _("Reopen rate (%)"), "percent")],
+                 Column("reopened", _("Reopened"), "int"), Column("resolved_once", _("Resolved at least once"), "int"),
+                 Column("reopen_rate", _("Reopen rate (%)"), "percent")],
         rows=figures,
         meta={"period": period.as_dict(), "order": order, "sla_available": sources.has_sla_clocks()},
     )
@@ -254,13 +257,17 @@ def districts(scope: ReportScope, period: Period, now: dt.datetime, order: str =
 
 def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> Table:
     """A district against the state: its own figure and the state's per-district average (for
-    counts) or state-wide rate (for rates and times)."""
+    counts) or state-wide rate (for rates and times). Reuses the state's districts and response
+    time tables (cached like the API's), so a district official's page adds little work."""
+    from .caching import cached_json
+
     if scope.district is None:
         raise ValueError("district_position needs a district scope")
-    figures = _district_figures(period, now)
-    mine = next(row for row in figures if row["district_id"] == scope.district_id)
-    n = len(figures)
     state_scope = ReportScope(district=None)
+    figures = cached_json("districts", state_scope, period, (("order", "breaches"),),
+                          lambda: districts(state_scope, period, now, "breaches"))["rows"]
+    mine = next(row for row in figures if row["district"] == scope.district.code)
+    n = len(figures)
 
     def avg(key: str) -> float:
         return round(sum(row[key] for row in figures) / n, 1)
@@ -268,8 +275,11 @@ def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> T
     def rank(key: str) -> int:
         return 1 + sum(1 for row in figures if row[key] > mine[key])
 
-    state_times = {(r["measure"], r["basis"]): r for r in response_times(state_scope, period).rows}
-    mine_times = {(r["measure"], r["basis"]): r for r in response_times(scope, period).rows}
+    def times(of: ReportScope) -> dict:
+        rows = cached_json("response-times", of, period, (), lambda: response_times(of, period))["rows"]
+        return {(r["measure"], r["basis"]): r for r in rows}
+
+    state_times, mine_times = times(state_scope), times(scope)
     rows = [
         {"metric": "backlog", "label": str(_("Open now")), "district": mine["backlog"],
          "state": avg("backlog"), "basis": "per_district_average", "rank": rank("backlog")},

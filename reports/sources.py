@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models import OPEN_STATUSES
 
-from .db import percentiles
+from .db import percentile_sets
 from .scope import Period, ReportScope
 from .tables import Column
 
@@ -169,26 +169,18 @@ def breaches_by_district(period: Period, now: dt.datetime) -> dict[int, int] | N
 _BUSINESS_CLOCK = {"mtta": "first_response", "mttr": "resolution"}
 
 
-def business_durations(tickets, measure: str, scope: ReportScope | None = None, period: Period | None = None):
-    """(count, [median, p90]) in seconds of business time on the SLA clock for `measure`, over
-    the stopped, first-cycle clocks of `tickets` (pauses excluded, as escalation counts them)."""
+def business_durations(scope: ReportScope, period: Period):
+    """{"mtta"|"mttr": (count, [median, p90])} in seconds of business time on the SLA clock
+    (first response, resolution), over the stopped first-cycle clocks of the tickets opened in
+    the period: escalation's own calendar arithmetic, pauses excluded. One query on PostgreSQL."""
     models = _escalation()
     if models is None:
         return None
-    clocks = models.Clock.objects.filter(
-        ticket__in=tickets.values("pk"), kind=_BUSINESS_CLOCK[measure], cycle=1,
-        state=models.Clock.State.STOPPED,
-    ).order_by()
-    where = tickets.query.where
-    if where is not None and period is not None:
-        # The same tickets, as a join on the period (an IN over a subquery plans badly at scale).
-        clocks = models.Clock.objects.filter(
-            ticket__created_at__gte=period.start, ticket__created_at__lt=period.end,
-            kind=_BUSINESS_CLOCK[measure], cycle=1, state=models.Clock.State.STOPPED,
-        ).order_by()
-        if scope is not None and scope.district is not None:
-            clocks = clocks.filter(ticket__district_id=scope.district_id)
-    return percentiles(clocks, DurationSeconds("elapsed_business"), (0.5, 0.9))
+    clocks = _period_clocks(models, scope, period).filter(
+        kind__in=list(_BUSINESS_CLOCK.values()), cycle=1, state=models.Clock.State.STOPPED)
+    seconds = DurationSeconds("elapsed_business")
+    return percentile_sets(clocks, {measure: (seconds, Q(kind=kind)) for measure, kind in _BUSINESS_CLOCK.items()},
+                           (0.5, 0.9))
 
 
 VENDOR_FIELDS = [

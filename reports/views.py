@@ -20,6 +20,7 @@ from accounts.permissions import is_desk, is_district_official
 from helpdesk.exceptions import DomainError, Forbidden, NotFound
 
 from . import selectors
+from .caching import cached_json
 from .formatting import IST
 from .scope import resolve_month, resolve_period, resolve_scope, resolve_shift
 from .services import handover_note_create
@@ -69,14 +70,18 @@ def _dashboard_context(request, scope):
         "intake": selectors.intake_today(scope, now).as_json(),
         "backlog": selectors.backlog_by_age(scope, now).as_json(),
         "sla": selectors.sla_compliance(scope, period, now).as_json(),
-        "response_times": selectors.response_times(scope, period).as_json(),
-        "vendor": selectors.vendor_accountability(scope, period, now).as_json(),
+        "response_times": cached_json("response-times", scope, period, (),
+                                      lambda: selectors.response_times(scope, period)),
+        "vendor": cached_json("vendor", scope, period, (),
+                              lambda: selectors.vendor_accountability(scope, period, now)),
         "incidents": selectors.open_incidents(scope).as_json(),
     }
     if scope.district is None:
-        tables["districts"] = selectors.districts(scope, period, now, order).as_json()
+        tables["districts"] = cached_json("districts", scope, period, (("order", order),),
+                                          lambda: selectors.districts(scope, period, now, order))
     else:
-        tables["position"] = selectors.district_position(scope, period, now).as_json()
+        tables["position"] = cached_json("position", scope, period, (),
+                                         lambda: selectors.district_position(scope, period, now))
     return {
         "scope": scope,
         "period": period,
