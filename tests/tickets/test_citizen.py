@@ -220,3 +220,12 @@ def test_public_api_rate_limited(api, raipur, settings):
     assert api.post("/api/public/tickets/", api_body(raipur), format="json").status_code == 201
     r = api.post("/api/public/tickets/", api_body(raipur, category="other"), format="json")
     assert r.status_code == 429 and int(r["Retry-After"]) >= 1 and r.json()["code"] == "throttled"
+
+
+def test_oversized_form_is_400_not_500(client, raipur, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    r = client.post("/complaint/", complaint_form(raipur, description="x" * 20_000))
+    assert r.status_code == 400
+    assert Ticket.objects.count() == 0
+    r = client.post("/api/public/tickets/", {"description": "x" * 20_000}, content_type="application/json")
+    assert r.status_code == 413
