@@ -15,6 +15,7 @@ the owner fixes it.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import secrets
@@ -27,6 +28,10 @@ SCHEMA_PATH = "/api/schema/"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") in ("", "0")
 ROLES = ["anonymous", "agent", "supervisor", "district_official", "vendor_engineer", "vendor_officer", "admin"]
+
+# Status codes seen, per role: printed at the end of the run (tests/fuzz/conftest.py), so a run
+# that only ever reached 401/403/404 is visible.
+SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
 # (operation label "METHOD /path", role or "*") -> reason: bugs found by fuzzing, owned by other apps.
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
@@ -130,6 +135,7 @@ def test_operation_as_role(label, role, role_credentials, settings):
             response = case.call(headers=dict(headers), cookies=dict(cookies))
             if response.status_code >= 500:
                 transaction.set_rollback(True)
+        SEEN[role][response.status_code] += 1
         case.validate_response(response, checks=checks, headers=headers)
 
     fuzz()
