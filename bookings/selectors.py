@@ -90,6 +90,43 @@ def citizen_payload(mobile: str) -> list[dict]:
     rows = (Beneficiary.objects.filter(mobile=mobile)
             .order_by("mobile_slot", "reference_id", "appointments__dose", "-appointments__created_at")
             .values_list(*_CITIZEN_FIELDS))
+    return _people(rows)
+
+
+_CITIZEN_SQL = """
+SELECT b.id, b.reference_id, b.name, b.birth_year, b.gender, b.mobile, b.channel, b.dose1_vaccine, b.dose1_date,
+       a.appointment_id, a.status, a.dose, a.slot, a.confirmation_number, a.reschedule_count, a.version,
+       a.channel, s.session_id, s.date, s.vaccine, c.center_id, c.name, c.address, c.pincode
+  FROM bookings_citizentoken t
+  LEFT JOIN bookings_beneficiary b ON b.mobile = t.mobile
+  LEFT JOIN bookings_appointment a ON a.beneficiary_id = b.id
+  LEFT JOIN bookings_session s ON s.id = a.session_id
+  LEFT JOIN bookings_centre c ON c.id = s.centre_id
+ WHERE t.token_hash = %s AND NOT t.revoked AND t.expires_at > %s
+ ORDER BY b.mobile_slot, b.reference_id, a.dose, a.created_at DESC
+"""
+
+
+def citizen_payload_for_token(token_hash: str, now) -> list[dict] | None:
+    """citizen_payload for the mobile behind a live token, token check included: ONE round trip,
+    no ORM compilation (the citizens' hot path). None when the token is unknown, expired or
+    revoked."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":  # the embedded default: the ORM's two queries
+        from .models import CitizenToken
+
+        token = CitizenToken.objects.filter(token_hash=token_hash, revoked=False, expires_at__gt=now).first()
+        return None if token is None else citizen_payload(token.mobile)
+    with connection.cursor() as cursor:
+        cursor.execute(_CITIZEN_SQL, [token_hash, now])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return _people(rows) if rows[0][0] is not None else []
+
+
+def _people(rows) -> list[dict]:
     people: dict[int, dict] = {}
     for row in rows:
         person = people.get(row[0])
