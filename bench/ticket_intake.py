@@ -203,11 +203,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--without-listeners", action="store_true",
+                        help="diagnostic only: unsubscribe the other apps' tickets.hooks listeners (SLA clocks, "
+                             "live broadcasts) in the server, to see what the intake path itself costs")
     args = parser.parse_args()
     prepare()
     port = free_port()
+    app, extra = "helpdesk.wsgi:application", []
+    if args.without_listeners:
+        import tempfile
+
+        shim = Path(tempfile.mkdtemp()) / "intake_without_listeners.py"
+        shim.write_text("from helpdesk.wsgi import application\nfrom tickets import hooks\nhooks._listeners.clear()\n")
+        app, extra = "intake_without_listeners:application", ["--pythonpath", str(shim.parent)]
+        print("DIAGNOSTIC RUN: other apps' ticket listeners are switched off in the server")
     server = subprocess.Popen(
-        [GUNICORN, "helpdesk.wsgi:application", "--workers", str(args.workers), "--worker-class", "sync",
+        [GUNICORN, app, *extra, "--workers", str(args.workers), "--worker-class", "sync",
          "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "30", "--log-level", "warning"],
         cwd=ROOT, env=server_env(), start_new_session=True)
     try:
