@@ -117,7 +117,13 @@ def escalate_together(due_count: int) -> None:
     from django.utils import timezone
 
     from escalation import engine
-    from escalation.models import Clock, EscalationNotice, EscalationRecord, OutboxMessage, TicketSLA
+    from escalation.models import (
+        Clock,
+        EscalationNotice,
+        EscalationRecord,
+        OutboxMessage,
+        TicketSLA,
+    )
 
     OutboxMessage.objects.all().delete()
     EscalationNotice.objects.all().delete()
@@ -125,7 +131,8 @@ def escalate_together(due_count: int) -> None:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()  # the bench's own Redis database
-    chosen = list(TicketSLA.objects.order_by("ticket_id").values_list("ticket_id", flat=True)[:due_count])
+    chosen = list(TicketSLA.objects.filter(ticket__number__startswith="B").order_by("ticket_id")
+                  .values_list("ticket_id", flat=True)[:due_count])
     due = timezone.now() + dt.timedelta(seconds=8)
     Clock.objects.filter(ticket_id__in=chosen, kind="resolution").update(
         state="running", due_at=due, started_at=due - dt.timedelta(minutes=240),

@@ -171,6 +171,9 @@ def arm(sla: TicketSLA, now: dt.datetime | None = None, running: list[Clock] | N
         schedule_sweep_at(sla.next_action_at, now or timezone.now())
 
 
+_scheduled: dict[int, float] = {}
+
+
 def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
     """A delayed sweep at `when` (one per second, de-duplicated), if within MAX_COUNTDOWN.
     Only shortens the lag: the periodic sweep finds the row anyway."""
@@ -180,6 +183,11 @@ def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
     if delay > MAX_COUNTDOWN:
         return
     slot = int(when.timestamp()) + 1
+    if _scheduled.get(slot, 0) > time.monotonic():
+        return  # this process already asked for a sweep at that second
+    if len(_scheduled) > 10000:
+        _scheduled.clear()
+    _scheduled[slot] = time.monotonic() + max(delay, 0) + 60
     if not cache.add(f"esc:sweep-at:{slot}", 1, timeout=int(max(delay, 0)) + 120):
         return
     from .tasks import sweep as sweep_task
@@ -198,31 +206,46 @@ def sweep(*, batch: int = 100, max_batches: int = 200, now: dt.datetime | None =
     total = 0
     helped = False
     for _batch in range(max_batches):
-        with transaction.atomic():
-            at = now or timezone.now()
-            slas = list(
-                TicketSLA.objects.select_for_update(skip_locked=True, no_key=True, of=("self", "ticket"))
-                .select_related("ticket", "ticket__district", "ticket__category")
-                .filter(next_action_at__lte=at)
-                .order_by("next_action_at")[:batch]
-            )
-            by_sla: dict[int, list[Clock]] = {}
-            for clock in Clock.objects.filter(sla__in=[s.pk for s in slas], state=Clock.State.RUNNING):
-                by_sla.setdefault(clock.sla_id, []).append(clock)
-            for sla in slas:
-                try:
-                    with transaction.atomic():
-                        process(sla, by_sla.get(sla.pk, []), at)
-                except Exception:
-                    log.exception("SLA processing of ticket %s failed; retrying in a minute", sla.pk)
-                    TicketSLA.objects.filter(pk=sla.pk).update(next_action_at=at + dt.timedelta(minutes=1))
-        total += len(slas)
-        if len(slas) < batch:
+        at = now or timezone.now()
+        try:
+            # Fast path: the whole batch in one transaction, no savepoint per ticket.
+            with transaction.atomic():
+                count = _run_batch(batch, at, safe=False)
+        except Exception:
+            log.warning("SLA batch failed; running it again ticket by ticket", exc_info=True)
+            with transaction.atomic():
+                count = _run_batch(batch, at, safe=True)
+        total += count
+        if count < batch:
             break
         if on_full_batch is not None and not helped:
             helped = True
             on_full_batch()
     return total
+
+
+def _run_batch(batch: int, at: dt.datetime, *, safe: bool) -> int:
+    slas = list(
+        TicketSLA.objects.select_for_update(skip_locked=True, no_key=True, of=("self", "ticket"))
+        .select_related("ticket", "ticket__district", "ticket__category")
+        .filter(next_action_at__lte=at)
+        .order_by("next_action_at")[:batch]
+    )
+    by_sla: dict[int, list[Clock]] = {}
+    for clock in Clock.objects.filter(sla__in=[s.pk for s in slas], state=Clock.State.RUNNING):
+        by_sla.setdefault(clock.sla_id, []).append(clock)
+    for sla in slas:
+        if not safe:
+            process(sla, by_sla.get(sla.pk, []), at)
+            continue
+        try:
+            with transaction.atomic():
+                process(sla, by_sla.get(sla.pk, []), at)
+        except Exception:
+            # One broken ticket never holds up the others; it is tried again in a minute.
+            log.exception("SLA processing of ticket %s failed; retrying in a minute", sla.pk)
+            TicketSLA.objects.filter(pk=sla.pk).update(next_action_at=at + dt.timedelta(minutes=1))
+    return len(slas)
 
 
 def process(sla: TicketSLA, running: list[Clock], now: dt.datetime) -> None:
