@@ -78,15 +78,17 @@ def component_set_status(
     row; appends a ComponentStatusChange when the status changes. On commit: component.status."""
     if status not in ComponentStatus.values:
         raise InvalidInput(_("Unknown component status."), code="invalid_component_status", field="status")
-    now = timezone.now()
     lookup = {"component": component, "district": district}
     state = ComponentState.objects.select_for_update().filter(**lookup).first()
     if state is None:
         try:
             with transaction.atomic():
-                state = ComponentState.objects.create(status=ComponentStatus.OPERATIONAL, updated_at=now, **lookup)
+                state = ComponentState.objects.create(status=ComponentStatus.OPERATIONAL,
+                                                      updated_at=timezone.now(), **lookup)
         except IntegrityError:  # created concurrently: lock the winner's row
             state = ComponentState.objects.select_for_update().get(**lookup)
+    # Taken under the lock, so the history's order by time is the order of the changes.
+    now = timezone.now()
     if state.status == status:
         return state
     ComponentStatusChange.objects.create(
