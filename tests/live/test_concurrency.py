@@ -109,8 +109,8 @@ def test_status_fanout_drops_closed_sockets():
 
     from helpdesk.asgi import application
     from live.fanout import fanout
-    from live.services import component_set_status
     from live.seed import ensure_components
+    from live.services import component_set_status
 
     component = ensure_components()[0]
 
