@@ -171,3 +171,25 @@ def test_console_banner_tag_links_in_one_click(rf, agent, incident, make_ticket)
     html = Template("{% load live %}{% open_incidents_banner ticket %}").render(
         Context({"user": agent, "request": request, "ticket": ticket, "csrf_token": "t"}))
     assert f"/incidents/{incident.pk}/link/" in html and f'value="{ticket.pk}"' in html
+
+
+def test_status_page_queries_do_not_grow_with_incidents(client, supervisor, components, bastar):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/status/?district=bastar").status_code == 200
+        return len(ctx.captured_queries)
+
+    services.incident_create(title="One", actor=supervisor, components=[components["otp-sms"]], districts=[bastar],
+                             body_en="a", body_hi="b")
+    few = count()
+    for n in range(6):
+        incident = services.incident_create(title=f"More {n}", actor=supervisor, components=[components["otp-sms"]],
+                                            body_en="a", body_hi="b")
+        services.incident_post_update(incident_id=incident.pk, body_en="c", body_hi="d", actor=supervisor)
+    assert count() == few <= 16
