@@ -18,8 +18,8 @@ class EpochSeconds(Func):
     def __init__(self, end: str, start: str, **extra) -> None:
         super().__init__(F(end), F(start), **extra)
 
-    def as_sql(self, compiler, connection, **extra):  # PostgreSQL and anything else
-        return self.as_sql_template(compiler, connection, "EXTRACT(EPOCH FROM (%(expressions)s))", " - ")
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: double precision sorts fast
+        return self.as_sql_template(compiler, connection, "date_part('epoch', %(expressions)s)", " - ")
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql_template(compiler, connection, "((julianday(%s) - julianday(%s)) * 86400.0)", None)
@@ -36,18 +36,21 @@ class EpochSeconds(Func):
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate percentile_cont(fraction) WITHIN GROUP (ORDER BY x)."""
+    """PostgreSQL's ordered-set aggregate percentile_cont(ARRAY[f1, f2, ...]) WITHIN GROUP
+    (ORDER BY x): every fraction from one sort, as a list of floats."""
 
     function = "percentile_cont"
     name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
     allow_distinct = False
 
-    def __init__(self, expression, fraction: float, **extra) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be within [0, 1]")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression, fractions: tuple[float, ...], **extra) -> None:
+        from django.contrib.postgres.fields import ArrayField
+
+        if not fractions or not all(0 <= f <= 1 for f in fractions):
+            raise ValueError("fractions must be within [0, 1]")
+        super().__init__(expression, fractions=", ".join(repr(float(f)) for f in fractions),
+                         output_field=ArrayField(FloatField()), **extra)
 
 
 def using_postgres() -> bool:
@@ -62,9 +65,8 @@ def percentiles(queryset: QuerySet, expression, fractions: tuple[float, ...]) ->
 
     annotated = queryset.annotate(_value=expression).filter(_value__isnull=False)
     if using_postgres():
-        aggregates = {f"p{i}": PercentileCont("_value", fraction) for i, fraction in enumerate(fractions)}
-        row = annotated.aggregate(_n=Count("pk"), **aggregates)
-        return row["_n"], [row[f"p{i}"] for i in range(len(fractions))]
+        row = annotated.aggregate(_n=Count("pk"), _p=PercentileCont("_value", fractions))
+        return row["_n"], list(row["_p"] or [None for _ in fractions])
     count = annotated.count()
     if count == 0:
         return 0, [None for _ in fractions]
@@ -97,7 +99,6 @@ def percentile_sets(queryset: QuerySet, measures: dict[str, tuple], fractions: t
     for name, (expression, condition) in measures.items():
         extra = {"filter": condition} if condition is not None else {}
         aggregates[f"{name}__n"] = Count(expression, **extra)
-        for i, fraction in enumerate(fractions):
-            aggregates[f"{name}__p{i}"] = PercentileCont(expression, fraction, **extra)
+        aggregates[f"{name}__p"] = PercentileCont(expression, fractions, **extra)
     row = queryset.aggregate(**aggregates)
-    return {name: (row[f"{name}__n"], [row[f"{name}__p{i}"] for i in range(len(fractions))]) for name in measures}
+    return {name: (row[f"{name}__n"], list(row[f"{name}__p"] or [None for _ in fractions])) for name in measures}

@@ -75,7 +75,7 @@ class SecondsUntil(Func):
 
     def as_sql(self, compiler, connection, **extra):
         column, moment = (compiler.compile(e) for e in self.get_source_expressions())
-        return f"EXTRACT(EPOCH FROM ({column[0]} - {moment[0]}))", [*column[1], *moment[1]]
+        return f"date_part('epoch', {column[0]} - {moment[0]})", [*column[1], *moment[1]]
 
     def as_sqlite(self, compiler, connection, **extra):
         column, moment = (compiler.compile(e) for e in self.get_source_expressions())
@@ -89,7 +89,7 @@ class DurationSeconds(Func):
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"EXTRACT(EPOCH FROM {sql})", params
+        return f"date_part('epoch', {sql})", params
 
     def as_sqlite(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.get_source_expressions()[0])
