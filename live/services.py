@@ -238,8 +238,18 @@ def _move(incident: Incident, to: str, *, actor, restore_components: bool) -> No
     incident.save(update_fields=fields)
     events.incident_event("status", incident, changes={"from": previous, "to": to})
     if to == IncidentStatus.RESOLVED and restore_components:
+        # A component (in a place) that another open incident also affects stays as it is.
+        held: set[tuple[int, int | None]] = set()
+        others = (Incident.objects.exclude(pk=incident.pk).exclude(status=IncidentStatus.RESOLVED)
+                  .filter(components__in=incident.components.all()).distinct()
+                  .prefetch_related("components", "districts"))
+        for other in others:
+            scopes = [d.pk for d in other.districts.all()] or [None]
+            held.update((c.pk, scope) for c in other.components.all() for scope in scopes)
         for component in incident.components.all():
             for district in _affected_scopes(incident):
+                if (component.pk, district.pk if district else None) in held:
+                    continue
                 component_set_status(component=component, status=ComponentStatus.OPERATIONAL,
                                      district=district, actor=actor, incident=incident)
     transaction.on_commit(bump_status_version)

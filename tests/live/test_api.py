@@ -229,3 +229,12 @@ def test_schema_documents_the_live_endpoints(client):
     for path in ["/api/live/status/", "/api/live/events/", "/api/live/incidents/",
                  "/api/live/incidents/{incident_id}/updates/", "/api/live/suspicions/{suspicion_id}/confirm/"]:
         assert path in paths
+
+
+@pytest.mark.parametrize("path", ["/api/live/incidents/99999999999999999999/",
+                                  "/api/live/incidents/9223372036854775808/"])
+def test_out_of_range_ids_are_404(client, supervisor, path):
+    client.force_login(supervisor)
+    assert client.get(path).status_code == 404
+    assert post(client, "/api/live/suspicions/99999999999999999999/dismiss/", {}).status_code == 404
+    assert post(client, path + "notes/", {"body": "x"}).status_code == 404

@@ -222,3 +222,11 @@ def test_ticket_socket_presence_typing_and_thread_updates(make_user):
         await ws3.disconnect()
 
     _run(scenario)
+
+
+def test_ticket_socket_with_an_out_of_range_id_is_refused(agent):
+    async def scenario():
+        _ws, ok = await _connect("/ws/tickets/99999999999999999999/", agent)
+        assert not ok
+
+    _run(scenario)

@@ -201,3 +201,18 @@ def test_seed_is_idempotent(db):
     assert sorted(Component.objects.values_list("code", flat=True)) == sorted(
         ["registration", "otp-sms", "slot-booking", "certificate", "phone-line"])
     assert IncidentUpdate.objects.filter(is_public=True).count() == 2
+
+
+def test_resolving_leaves_a_component_another_open_incident_affects(supervisor, components, bastar):
+    first = _open(supervisor, components)
+    second = _open(supervisor, components)
+    in_bastar = _open(supervisor, components, districts=[bastar])
+    services.incident_transition(incident_id=first.pk, to="resolved", actor=supervisor)
+    state = ComponentState.objects.get(component=components["otp-sms"], district=None)
+    assert state.status == "major_outage"  # the second incident still affects it statewide
+    services.incident_transition(incident_id=second.pk, to="resolved", actor=supervisor)
+    state.refresh_from_db()
+    assert state.status == "operational"  # the Bastar incident is another place
+    assert ComponentState.objects.get(component=components["otp-sms"], district=bastar).status == "major_outage"
+    services.incident_transition(incident_id=in_bastar.pk, to="resolved", actor=supervisor)
+    assert ComponentState.objects.get(component=components["otp-sms"], district=bastar).status == "operational"
