@@ -8,6 +8,7 @@ close code 4403.
 
 from __future__ import annotations
 
+import json
 import time
 
 from channels.db import database_sync_to_async
@@ -45,6 +46,17 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
     async def live_event(self, message):
         await self.send_json(message["event"])
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Clients only send tiny JSON messages (ping, typing); anything else is ignored rather
+        than crashing the socket."""
+        if not text_data or len(text_data) > 1000:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
@@ -66,7 +78,8 @@ class StatusConsumer(_GroupsConsumer):
         await self.accept()
 
     async def disconnect(self, code):
-        self.hub.discard(self)
+        if hasattr(self, "hub"):
+            self.hub.discard(self)
 
 
 def console_groups(user) -> list[str] | None:

@@ -230,3 +230,19 @@ def test_ticket_socket_with_an_out_of_range_id_is_refused(agent):
         assert not ok
 
     _run(scenario)
+
+
+@pytest.mark.parametrize("garbage", ["not json", "[1, 2", "x" * 5000, "null", "[]", '{"type": 5}'])
+def test_garbage_from_a_client_is_ignored(agent, garbage):
+    ticket = _ticket()
+
+    async def scenario():
+        for path in ["/ws/status/", f"/ws/tickets/{ticket.pk}/"]:
+            ws, ok = await _connect(path, agent)
+            assert ok
+            await ws.send_to(text_data=garbage)
+            await ws.send_json_to({"type": "ping"})
+            assert (await _next_of(ws, "pong"))["type"] == "pong"
+            await ws.disconnect()
+
+    _run(scenario)
