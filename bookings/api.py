@@ -290,6 +290,25 @@ class SessionListView(APIView):
         return paginator.get_paginated_response(rows)
 
 
+class SessionRosterView(APIView):
+    permission_classes = [IsDeskOrDistrict]
+
+    @extend_schema(tags=TAG_DESK, summary="The bookings of a session (masked; logged as a lookup)",
+                   parameters=[OpenApiParameter("page", int)], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, session_id: str):
+        from rest_framework.pagination import PageNumberPagination
+
+        session, appointments = services.session_roster(actor=request.user,
+                                                        session_id=_parse_uuid(session_id, "session_id"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(appointments, request, view=self)
+        return paginator.get_paginated_response([{
+            "appointment_id": str(a.appointment_id), "reference_id": a.beneficiary.reference_id,
+            "name": a.beneficiary.masked_name, "mobile": a.beneficiary.masked_mobile, "dose": a.dose,
+            "slot": a.slot, "status": a.status, "confirmation_number": a.confirmation_number,
+            "channel": a.channel} for a in page])
+
+
 class SessionMoveView(APIView):
     permission_classes = [IsDeskOrDistrict]
 

@@ -63,6 +63,8 @@ urlpatterns = [
     path("bookings/appointments/<str:appointment_id>/cancel/", api.StaffCancelView.as_view(), name="bookings-cancel"),
     path("bookings/attach/", api.AttachView.as_view(), name="bookings-attach"),
     path("bookings/sessions/", api.SessionListView.as_view(), name="bookings-sessions"),
+    path("bookings/sessions/<str:session_id>/appointments/", api.SessionRosterView.as_view(),
+         name="bookings-session-roster"),
     path("bookings/sessions/<str:session_id>/move/", api.SessionMoveView.as_view(), name="bookings-session-move"),
     path("bookings/registrations/", api.ManualRegistrationView.as_view(), name="bookings-registrations"),
     # The portal: change feed and imports.

@@ -270,6 +270,7 @@ class LookupReason(models.TextChoices):
     CANCEL = "cancel", _("Caller asked to cancel")
     COMPLAINT = "complaint", _("Investigating a complaint")
     RECONCILIATION = "reconciliation", _("Reconciliation with the portal")
+    SESSION_ROSTER = "session_roster", _("Running a session (its list of bookings)")
 
 
 class LookupLog(models.Model):

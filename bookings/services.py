@@ -374,6 +374,23 @@ def appointment_view_log(*, actor: User, reason: str | None, appointment_id: uui
                              query_value=str(appointment_id), result_count=int(found))
 
 
+@transaction.atomic
+def session_roster(*, actor: User, session_id: uuid.UUID) -> tuple[Session, list[Appointment]]:
+    """The bookings of one session (district officials: their district only, else not found).
+    Logged as a lookup of personal data (reason: session_roster)."""
+    from accounts.permissions import scope_by_district
+
+    session = (scope_by_district(actor, Session.objects.select_related("centre__district"), field="centre__district")
+               .filter(session_id=session_id).first())
+    if session is None:
+        raise rules.session_not_found()
+    appointments = list(Appointment.objects.filter(session=session).select_related("beneficiary")
+                        .order_by("slot", "status", "pk"))
+    LookupLog.objects.create(actor=actor, reason=LookupReason.SESSION_ROSTER, query_kind="session",
+                             query_value=str(session_id), result_count=len(appointments))
+    return session, appointments
+
+
 def booking_attach_to_ticket(*, ticket_id: int, reference_id: str, actor: User):
     """Attach a registration to the caller's ticket (the ticket row is written by tickets.services)."""
     try:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("booking/desk/appointment/<str:appointment_id>/", views.desk_appointment, name="desk-appointment"),
     # District officials (and the desk)
     path("booking/district/sessions/", views.district_sessions, name="district-sessions"),
+    path("booking/district/sessions/<str:session_id>/", views.district_roster, name="district-roster"),
     path("booking/district/sessions/<str:session_id>/move/", views.district_move, name="district-move"),
     path("booking/district/register/", views.district_register, name="district-register"),
     # Supervisors

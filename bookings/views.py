@@ -271,6 +271,17 @@ def district_sessions(request):
 
 
 @login_required
+def district_roster(request, session_id: str):
+    _desk_or_district(request)
+    try:
+        session, appointments = services.session_roster(actor=request.user,
+                                                        session_id=validation.uuid_value(session_id, "session_id"))
+    except DomainError:
+        raise Http404 from None
+    return render(request, "bookings/district_roster.html", {"session": session, "appointments": appointments})
+
+
+@login_required
 @require_POST
 def district_move(request, session_id: str):
     _desk_or_district(request)

@@ -196,3 +196,20 @@ def test_change_feed_with_a_since_cursor(client, agent, supervisor):
     assert rest["has_more"] is False and rest["next"] == rest["changes"][-1]["id"]
     assert client.get("/api/bookings/changes/", {"since": "-1"}).status_code == 400
     assert client.get("/api/bookings/changes/?since=1&since=2").status_code == 400
+
+
+def test_session_roster_is_scoped_masked_logged_and_paginated(client, district_official, django_assert_max_num_queries):
+    session = SessionFactory()
+    for n in range(3):
+        book(BeneficiaryFactory(mobile=f"98760000{n:02d}", name="Ramesh Kumar"), session)
+    client.force_login(district_official)
+    with django_assert_max_num_queries(8):
+        body = client.get(f"/api/bookings/sessions/{session.session_id}/appointments/").json()
+    assert body["count"] == 3 and body["results"][0]["name"] == "R***** K****"
+    assert body["results"][0]["mobile"].startswith("XXXXXX")
+    assert LookupLog.objects.get(query_kind="session").reason == "session_roster"
+    bastar = SessionFactory(centre=CentreFactory(district=District.objects.get(cowin_id=113), pincode="494001"))
+    assert client.get(f"/api/bookings/sessions/{bastar.session_id}/appointments/").status_code == 404
+    page = client.get(f"/booking/district/sessions/{session.session_id}/")
+    assert page.status_code == 200 and "R***** K****" in page.content.decode()
+    assert client.get(f"/booking/district/sessions/{bastar.session_id}/").status_code == 404
