@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
@@ -27,7 +28,7 @@ from tickets.models import Ticket, TicketStatus
 from . import clocks as ck
 from .links import ack_url
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
-from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue
+from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue, schedule_many
 from .people import recipients
 from .policies import select_policy, snapshot
 
@@ -172,6 +173,14 @@ def arm(sla: TicketSLA, now: dt.datetime | None = None, running: list[Clock] | N
 
 
 _scheduled: dict[int, float] = {}
+# Outbox rows written by the current sweep batch, per thread (tests run sweeps in threads).
+_local = threading.local()
+
+
+def _batch() -> list[int]:
+    if not hasattr(_local, "messages"):
+        _local.messages = []
+    return _local.messages
 
 
 def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
@@ -234,6 +243,7 @@ def _run_batch(batch: int, at: dt.datetime, *, safe: bool) -> int:
     by_sla: dict[int, list[Clock]] = {}
     for clock in Clock.objects.filter(sla__in=[s.pk for s in slas], state=Clock.State.RUNNING):
         by_sla.setdefault(clock.sla_id, []).append(clock)
+    _batch().clear()
     for sla in slas:
         if not safe:
             process(sla, by_sla.get(sla.pk, []), at)
@@ -245,6 +255,8 @@ def _run_batch(batch: int, at: dt.datetime, *, safe: bool) -> int:
             # One broken ticket never holds up the others; it is tried again in a minute.
             log.exception("SLA processing of ticket %s failed; retrying in a minute", sla.pk)
             TicketSLA.objects.filter(pk=sla.pk).update(next_action_at=at + dt.timedelta(minutes=1))
+    schedule_many(list(_batch()))  # messages of tickets rolled back above simply never commit
+    _batch().clear()
     return len(slas)
 
 
@@ -317,10 +329,11 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
         for channel, address in person.channels:
             language = getattr(person.user, "preferred_language", "en") or "en"
             subject, body = _message(ticket, clock, rec, notice, channel, language)
-            outbox_enqueue(channel=channel, recipient=address, body=body, subject=subject,
+            message = outbox_enqueue(channel=channel, recipient=address, body=body, subject=subject,
                            idempotency_key=f"esc:{rec.pk}:{person.user.pk if person.user else 'hook'}:{channel}",
                            ticket_id=ticket.pk, language=language, notice_id=notice.pk, fallback=person.fallback,
-                           new_intent=True)
+                           new_intent=True, deliver_on_commit=False)
+            _batch().append(message.pk)
     record(ticket.pk, "escalation_fired", clock, level=rec.level, loop=rec.loop, record_id=rec.pk,
            recipients=names, targets=level.get("targets", []), late_seconds=int((now - action.at).total_seconds()))
     return rec

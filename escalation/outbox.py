@@ -38,12 +38,14 @@ def backoff(attempts: int) -> dt.timedelta:
 def outbox_enqueue(
     *, channel: str, recipient: str, body: str, idempotency_key: str, subject: str = "",
     ticket_id: int | None = None, language: str = "en", notice_id: int | None = None,
-    fallback: list | None = None, new_intent: bool = False,
+    fallback: list | None = None, new_intent: bool = False, deliver_on_commit: bool = True,
 ) -> OutboxMessage:
     """Record one message to send. Idempotent on `idempotency_key`. Delivery starts on commit.
     `fallback`: [[channel, address], ...] of the same person, tried in order if this one fails.
     `new_intent=True`: the key derives from a row created in this transaction, so it cannot
-    exist yet (skips the savepoint; a duplicate would still fail on the unique index)."""
+    exist yet (skips the savepoint; a duplicate would still fail on the unique index).
+    `deliver_on_commit=False`: the caller schedules delivery itself (the sweep sends one task per
+    batch instead of one per message); the retry job picks up anything left pending."""
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     if new_intent:
@@ -52,7 +54,8 @@ def outbox_enqueue(
             subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
             notice_id=notice_id, fallback=[list(f) for f in (fallback or [])],
         )
-        _schedule(message.pk)
+        if deliver_on_commit:
+            _schedule(message.pk)
         return message
     try:
         with transaction.atomic():
@@ -75,6 +78,16 @@ def _schedule(message_id: int, countdown: float = 0) -> None:
     if countdown > MAX_COUNTDOWN:
         return
     transaction.on_commit(lambda: deliver_message.apply_async((message_id,), countdown=countdown or None))
+
+
+def schedule_many(message_ids: list[int]) -> None:
+    """Deliver these messages after commit, in one task."""
+    if not message_ids:
+        return
+    from .tasks import deliver_messages
+
+    ids = list(message_ids)
+    transaction.on_commit(lambda: deliver_messages.delay(ids))
 
 
 def _obsolete(message: OutboxMessage) -> bool:

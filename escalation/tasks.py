@@ -11,6 +11,13 @@ def deliver_message(message_id: int) -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def deliver_messages(message_ids: list[int]) -> int:
+    """The messages of one sweep batch; each is claimed with its row lock, so a redelivered
+    task or the retry job never sends one twice."""
+    return sum(outbox.deliver(pk) == "sent" for pk in message_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sweep() -> int:
     """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due. When
     much is due at once, one helper sweep joins on another worker (SKIP LOCKED splits the rows)."""
