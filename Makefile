@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards clean
+.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards clean e2e fuzz fuzz-long faults soak
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,23 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Proof (README "Proof: browser journeys, fuzzing, faults, soak"). faults and soak need Postgres:
+## DATABASE_URL=postgres://... make faults
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e -v $(PYTEST_ARGS)
+
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz -q $(PYTEST_ARGS)
+
+fuzz-long: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/fuzz -q $(PYTEST_ARGS)
+
+faults: $(STAMP)
+	$(BIN)/python -m pytest tests/faults -v -s -rxs $(PYTEST_ARGS)
+
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf var .pytest_cache
