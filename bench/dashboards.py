@@ -233,7 +233,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     import datetime as dt
+    import signal
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the servers are stopped on kill
     print(f"preparing {DB_NAME} with {args.tickets:,} tickets", flush=True)
     prepare(args.tickets)
     cookies = sessions()

@@ -102,3 +102,26 @@ def percentile_sets(queryset: QuerySet, measures: dict[str, tuple], fractions: t
         aggregates[f"{name}__p"] = PercentileCont(expression, fractions, **extra)
     row = queryset.aggregate(**aggregates)
     return {name: (row[f"{name}__n"], list(row[f"{name}__p"] or [None for _ in fractions])) for name in measures}
+
+
+def index_friendly(function):
+    """Run `function` in a transaction where PostgreSQL costs random reads as on an SSD
+    (SET LOCAL random_page_cost = 1.1, gone at the end of the transaction).
+
+    The SLA figures reach a period's clocks through the tickets' created_at index and then the
+    clocks' ticket_id index; with the default cost (4, for spinning disks) the planner prefers a
+    parallel scan of every clock, about ten times slower at a year of tickets."""
+    import functools
+
+    from django.db import transaction
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if not using_postgres():
+            return function(*args, **kwargs)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
+            return function(*args, **kwargs)
+
+    return wrapper

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models import OPEN_STATUSES
 
-from .db import percentile_sets
+from .db import index_friendly, percentile_sets
 from .scope import Period, ReportScope
 from .tables import Column
 
@@ -117,6 +117,7 @@ def _breached(models, now: dt.datetime) -> Q:
     )
 
 
+@index_friendly
 def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> list[dict[str, Any]] | None:
     """Per clock kind, over the clocks of the tickets opened in the period: met (stopped without
     a breach), breached, running (not stopped, not breached) and at risk now. One grouped query."""
@@ -155,6 +156,7 @@ def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> list
     return rows
 
 
+@index_friendly
 def breaches_by_district(period: Period, now: dt.datetime) -> dict[int, int] | None:
     """Breached clocks (any kind) of the tickets opened in the period, per district."""
     models = _escalation()
@@ -169,6 +171,7 @@ def breaches_by_district(period: Period, now: dt.datetime) -> dict[int, int] | N
 _BUSINESS_CLOCK = {"mtta": "first_response", "mttr": "resolution"}
 
 
+@index_friendly
 def business_durations(scope: ReportScope, period: Period):
     """{"mtta"|"mttr": (count, [median, p90])} in seconds of business time on the SLA clock
     (first response, resolution), over the stopped first-cycle clocks of the tickets opened in

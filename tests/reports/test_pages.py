@@ -68,12 +68,19 @@ def test_monthly_report_is_a_printable_page(known, client, make_user):
     assert client.get("/reports/monthly/?month=2026-13").status_code == 400
 
 
-def test_hindi_pages_group_digits_the_indian_way(db, frozen, client, make_user):
-    from tests.reports.conftest import NOW, make_ticket
+def test_hindi_pages_group_digits_the_indian_way(known, client, make_user):
+    from django.template.loader import render_to_string
+    from django.utils import translation
 
+    table = {"table": "x", "columns": [{"key": "n", "label": "N", "kind": "int"},
+                                       {"key": "r", "label": "R", "kind": "percent"}],
+             "rows": [{"n": 1234567, "r": 12.34}]}
+    with translation.override("hi"):
+        assert "12,34,567" in render_to_string("reports/_table.html", {"t": table})
+        assert "12.3%" in render_to_string("reports/_table.html", {"t": table})
+    with translation.override("en"):
+        assert "1,234,567" in render_to_string("reports/_table.html", {"t": table})
     client.force_login(make_user("supervisor"))
-    for _ in range(3):
-        make_ticket(district="raipur", priority="P3", status="new", created_at=NOW)
     client.cookies["django_language"] = "hi"
     html = client.get("/reports/state/").content.decode()
-    assert 'lang="hi"' in html
+    assert 'lang="hi"' in html and "राज्य डैशबोर्ड" in html
