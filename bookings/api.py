@@ -51,7 +51,10 @@ class OtpRequestView(APIView):
                    description="Always answers the same shape: it never reveals whether the mobile is registered. "
                                "429 with Retry-After past the per-IP, per-mobile or resend limits.",
                    examples=[OpenApiExample("request", value={"mobile": "9876543210"}, request_only=True),
-                             OpenApiExample("response", value={"txnId": "3f0e…", "expires_in": 180}, response_only=True)])
+                             OpenApiExample("response", value={"txnId": "3f0e…", "expires_in": 180}, response_only=True)],
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                description="a retry with the same key replays the txnId (no second SMS)")])
+    @idempotent
     def post(self, request):
         data = inputs.body(request.data)
         mobile = validation.mobile(data.get("mobile"))

@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from bookings import otp
-from bookings.models import Appointment, CitizenToken, OtpTransaction
+from bookings.models import Appointment, Beneficiary, CitizenToken, OtpTransaction
 from escalation.models import OutboxMessage
 from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
 
@@ -241,3 +241,22 @@ def test_a_valid_token_for_a_mobile_with_no_registration_sees_an_empty_list(clie
                         content_type="application/json").json()["token"]
     response = client.get("/api/bookings/citizen/beneficiaries/", **auth(token))
     assert response.status_code == 200 and response.json() == {"beneficiaries": []}
+
+
+def test_idempotency_keys_are_per_citizen_and_otp_retries_send_one_sms(client, settings):
+    settings.BOOKINGS_OTP_RESEND_SECONDS = 0
+    BeneficiaryFactory()
+    first = request_otp(client, HTTP_IDEMPOTENCY_KEY="otp-retry")
+    retry = request_otp(client, HTTP_IDEMPOTENCY_KEY="otp-retry")
+    assert retry["Idempotent-Replayed"] == "true" and retry.json() == first.json()
+    assert OutboxMessage.objects.filter(recipient=MOBILE).count() == 1
+    mine = book(Beneficiary.objects.get(mobile=MOBILE), SessionFactory())
+    theirs = book(BeneficiaryFactory(mobile="9123456789"), SessionFactory())
+    token_a = login(client)
+    token_b = login(client, "9123456789")
+    for token, appointment in ((token_a, mine), (token_b, theirs)):
+        response = client.post(f"/api/bookings/citizen/appointments/{appointment.appointment_id}/cancel/",
+                               {"expected_version": 1}, content_type="application/json",
+                               HTTP_IDEMPOTENCY_KEY="same-key", **auth(token))
+        assert response.status_code == 200 and "Idempotent-Replayed" not in response
+    assert Appointment.objects.filter(status="cancelled").count() == 2
