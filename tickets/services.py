@@ -413,8 +413,9 @@ def ticket_record_event(
 ) -> TicketEvent:
     """Append an event that changes no ticket field (SLA warnings, breaches, escalations, ETAs).
     Used by the escalation engine, which never saves ticket rows itself. Does not bump version
-    and does not lock the ticket (the caller holds its own locks)."""
-    ticket = Ticket.objects.select_related("district", "category").get(pk=ticket_id)
+    and does not lock the ticket (the caller holds its own locks). Called from a listener of the
+    same ticket's events, it reuses the ticket being dispatched instead of reading it again."""
+    ticket = hooks.dispatching(ticket_id) or Ticket.objects.select_related("district", "category").get(pk=ticket_id)
     changes = _Changes(ticket, actor)
     changes.add(kind, from_value=from_value, to_value=to_value, payload=payload, is_public=is_public)
     return changes.commit()[0]

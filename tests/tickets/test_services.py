@@ -85,3 +85,31 @@ def test_merge_refuses_bad_requests(make_ticket, supervisor):
     with pytest.raises(InvalidTransition):
         ticket_merge(survivor_id=a.pk, merged_ids=[b.pk], actor=Actor.of(supervisor))
     assert Ticket.objects.get(pk=b.pk).status == "closed"
+
+
+def test_record_event_from_a_listener_reuses_the_dispatched_ticket(make_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import hooks
+    from tickets.services import ticket_record_event
+
+    ticket = make_ticket()
+    seen = []
+
+    def listener(t, events):
+        if events[0].kind == "note_for_test":
+            return
+        with CaptureQueriesContext(connection) as queries:
+            seen.append(ticket_record_event(ticket_id=t.pk, kind="note_for_test", actor=Actor(label="system")))
+        assert not [q for q in queries.captured_queries if "tickets_ticket\"" in q["sql"] and
+                    q["sql"].startswith("SELECT")]  # no re-read of the ticket
+
+    saved = list(hooks._listeners)
+    hooks._listeners[:] = [listener]
+    try:
+        ticket_comment(ticket_id=ticket.pk, body="x", actor=Actor(label="citizen"), is_public=True)
+    finally:
+        hooks._listeners[:] = saved
+    assert len(seen) == 1 and seen[0].ticket_id == ticket.pk
+    assert hooks.dispatching(ticket.pk) is None
