@@ -176,7 +176,8 @@ ENDPOINTS = [
 ]
 
 
-CACHED_PHASE = [e for e in ENDPOINTS if "MONTH_START" in e[1] or not e[1].startswith("/api/")]
+CACHED_PHASE = [e for e in ENDPOINTS if "MONTH_START" in e[1] or not e[1].startswith("/api/")
+                or e[1].endswith("/position/")]
 
 
 def start_server(port: int, cache_seconds: int) -> subprocess.Popen:
