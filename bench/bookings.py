@@ -53,7 +53,7 @@ def free_port() -> int:
 
 def server_env() -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "HELPDESK_SERVER": "wsgi",
-           "CHANNEL_PREFIX": "hd-bench-bookings", "LOG_LEVEL": "WARNING", "DEBUG": "0",
+           "CHANNEL_PREFIX": "hd-bench-bookings", "LOG_LEVEL": "ERROR", "DEBUG": "0",
            "RATE_COWIN_IP": "100000000/5min"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
@@ -129,6 +129,39 @@ def post(path: str, body: dict, token: str) -> bytes:
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n")
     return head.encode() + payload
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """user+system CPU of the gunicorn workers so far (Linux /proc), to report the server's CPU
+    cost per request independently of what else runs on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for pid in [master_pid, *children]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def measured(port: int, master_pid: int, make_request, *, clients: int, seconds: float) -> dict:
+    before = server_cpu_seconds(master_pid)
+    result = asyncio.run(load(port, make_request, clients=clients, seconds=seconds))
+    cpu = server_cpu_seconds(master_pid) - before
+    result["server_cpu_ms_per_request"] = cpu * 1000 / max(result["requests"], 1)
+    return result
+
+
+def report(name: str, result: dict) -> None:
+    cpu = result["server_cpu_ms_per_request"]
+    print(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+          f"errors {result['errors']} of {result['requests']}; server CPU {cpu:.2f} ms/request "
+          f"(two idle cores given to the app alone: ~{2000 / cpu:.0f} req/s)" if cpu else "")
 
 
 async def load(port: int, make_request, *, clients: int, seconds: float) -> dict:
@@ -260,25 +293,25 @@ def main() -> int:
         def calendar_request(i):
             return get(f"/api/v2/appointment/sessions/public/calendarByDistrict?district_id={districts[i % 28]}&date={today}")
 
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
         asyncio.run(load(port, lookup_request, clients=args.clients, seconds=2))  # warm-up
-        lookup = asyncio.run(load(port, lookup_request, clients=args.clients, seconds=args.seconds))
-        print("citizen lookup (bearer token -> beneficiaries + appointments): "
-              f"{lookup['rps']:.0f} req/s, p50 {lookup['p50_ms']:.1f} ms, p99 {lookup['p99_ms']:.1f} ms, "
-              f"errors {lookup['errors']} of {lookup['requests']}")
+        report("citizen lookup (bearer token -> beneficiaries + appointments)",
+               measured(port, server.pid, lookup_request, clients=args.clients, seconds=args.seconds))
         asyncio.run(load(port, calendar_request, clients=args.clients, seconds=2))
-        calendar = asyncio.run(load(port, calendar_request, clients=args.clients, seconds=args.seconds))
-        print("CoWIN calendarByDistrict: "
-              f"{calendar['rps']:.0f} req/s, p50 {calendar['p50_ms']:.1f} ms, p99 {calendar['p99_ms']:.1f} ms, "
-              f"errors {calendar['errors']} of {calendar['requests']}")
+        report("CoWIN calendarByDistrict",
+               measured(port, server.pid, calendar_request, clients=args.clients, seconds=args.seconds))
+        cpu_before = server_cpu_seconds(server.pid)
         fight = asyncio.run(contention(port, target, candidates, contention_tokens))
+        fight_cpu = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(fight["attempts"], 1)
         check = contention_check(target, candidates)
         print(f"contention: {fight['attempts']} simultaneous rebooks for {SEATS} seats: "
               f"successes {fight['successes']}, refusals (APPOIN0040) {fight['refused_full']}, "
               f"other {fight['other']} {fight['other_statuses']}, oversells {check['oversells']}, "
-              f"elapsed {fight['elapsed_s']:.2f}s")
+              f"elapsed {fight['elapsed_s']:.2f}s; server CPU {fight_cpu:.2f} ms/request")
         print(f"  database: target counter {check['target_booked_counter']}, target appointments "
               f"{check['target_appointments']}, contenders still booked {check['contenders_still_booked']}/"
               f"{len(candidates)}, counter drift in their old sessions {check['counter_drift_in_origin_sessions']}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         server.terminate()
         try:

@@ -55,14 +55,22 @@ def hit(name: str, ident: str, rate: str, *, now: float | None = None) -> None:
                               retry_after=retry_after)
 
 
+_clients: dict[int, object] = {}
+
+
 def _redis_client():
+    """One redis-py client per cache backend and process (building a client object costs
+    ~1 ms of CPU: redis-py fills its callback table each time); its pool is thread-safe."""
     inner = getattr(cache, "_cache", None)
     if inner is None or not hasattr(inner, "get_client"):
         return None
-    try:
-        return inner.get_client(write=True)
-    except TypeError:  # pragma: no cover - another backend with a get_client of its own
-        return None
+    client = _clients.get(id(inner))
+    if client is None:
+        try:
+            client = _clients[id(inner)] = inner.get_client(write=True)
+        except TypeError:  # pragma: no cover - another backend with a get_client of its own
+            return None
+    return client
 
 
 def cooldown(name: str, ident: str, seconds: int, *, now: float | None = None) -> None:
