@@ -83,7 +83,7 @@ def open_by_status_priority(scope: ReportScope) -> Table:
     totals = {p: sum(r[p] for r in rows) for p in PRIORITIES}
     return Table(
         name="open",
-        columns=[Column("status", _("Status")), Column("status_label", _("Status name")),
+        columns=[Column("status", _("Status"), "code"), Column("status_label", _("Status name")),
                  *[Column(p, p, "int") for p in PRIORITIES], Column("total", _("Total"), "int")],
         rows=rows,
         meta={"total": sum(totals.values()), "by_priority": totals},
@@ -120,7 +120,7 @@ def intake_today(scope: ReportScope, now: dt.datetime) -> Table:
     usual_so_far = sum(history.get(h, 0) for h in range(local_now.hour + 1)) / USUAL_RATE_DAYS
     return Table(
         name="intake",
-        columns=[Column("hour", _("Hour"), "int"), Column("label", _("From")),
+        columns=[Column("hour", _("Hour"), "code"), Column("label", _("From")),
                  Column("today", _("Opened today"), "int"), Column("usual", _("Usual (28-day mean)"), "float")],
         rows=rows,
         meta={"date": local_now.date().isoformat(), "today_total": sum(today.values()),
@@ -149,7 +149,7 @@ def backlog_by_age(scope: ReportScope, now: dt.datetime) -> Table:
         rows.append(row)
     return Table(
         name="backlog",
-        columns=[Column("bucket", _("Age bucket")), Column("label", _("Age")),
+        columns=[Column("bucket", _("Age bucket"), "code"), Column("label", _("Age")),
                  *[Column(p, p, "int") for p in PRIORITIES], Column("total", _("Total"), "int")],
         rows=rows,
         meta={"total": sum(r["total"] for r in rows), "as_of": now.astimezone(IST).isoformat()},
@@ -183,7 +183,7 @@ def response_times(scope: ReportScope, period: Period) -> Table:
                          "median_minutes": _minutes(b_median), "p90_minutes": _minutes(b_p90)})
     return Table(
         name="response-times",
-        columns=[Column("measure", _("Measure")), Column("label", _("Name")), Column("basis", _("Basis")),
+        columns=[Column("measure", _("Measure"), "code"), Column("label", _("Name")), Column("basis", _("Basis")),
                  Column("count", _("Tickets"), "int"), Column("median_minutes", _("Median (min)"), "minutes"),
                  Column("p90_minutes", _("p90 (min)"), "minutes")],
         rows=rows,
@@ -245,7 +245,7 @@ def districts(scope: ReportScope, period: Period, now: dt.datetime, order: str =
         figures = [row for row in figures if row["district_id"] == scope.district_id]
     return Table(
         name="districts",
-        columns=[Column("rank", _("Rank"), "int"), Column("district", _("District code")),
+        columns=[Column("rank", _("Rank"), "int"), Column("district", _("District code"), "code"),
                  Column("name", _("District")), Column("breaches", _("SLA breaches"), "int"),
                  Column("backlog", _("Open now"), "int"), Column("opened", _("Opened in period"), "int"),
                  Column("reopened", _("Reopened"), "int"), Column("resolved_once", _("Resolved at least once"), "int"),
@@ -298,7 +298,7 @@ def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> T
                      "rank": None})
     return Table(
         name="position",
-        columns=[Column("metric", _("Metric")), Column("label", _("Name")),
+        columns=[Column("metric", _("Metric"), "code"), Column("label", _("Name")),
                  Column("district", _("This district"), "float"), Column("state", _("State"), "float"),
                  Column("basis", _("State figure")), Column("rank", _("Rank (1 = highest)"), "int")],
         rows=rows,
@@ -315,7 +315,7 @@ def sla_compliance(scope: ReportScope, period: Period, now: dt.datetime) -> Tabl
     rows = sources.sla_compliance(scope, period, now)
     return Table(
         name="sla",
-        columns=[Column("clock", _("Clock")), Column("label", _("Name")), Column("total", _("Clocks"), "int"),
+        columns=[Column("clock", _("Clock"), "code"), Column("label", _("Name")), Column("total", _("Clocks"), "int"),
                  Column("met", _("Met"), "int"), Column("breached", _("Breached"), "int"),
                  Column("running", _("Running"), "int"), Column("at_risk", _("At risk now"), "int"),
                  Column("compliance", _("Compliance (%)"), "percent")],
@@ -503,7 +503,7 @@ def categories(scope: ReportScope, period: Period) -> Table:
                      "reopened": row.get("reopened", 0)})
     return Table(
         name="categories",
-        columns=[Column("category", _("Category code")), Column("name", _("Category")),
+        columns=[Column("category", _("Category code"), "code"), Column("name", _("Category")),
                  Column("opened", _("Opened"), "int"), Column("still_open", _("Still open"), "int"),
                  Column("p1", "P1", "int"), Column("reopened", _("Reopened"), "int")],
         rows=rows, meta={"period": period.as_dict()},

@@ -16,7 +16,7 @@ from .formatting import IST
 class Column:
     key: str
     label: Any  # lazy translation
-    kind: str = "text"  # text, int, float, percent, minutes, datetime
+    kind: str = "text"  # text, code (a machine key: in JSON/CSV, hidden on pages), int, float, percent, minutes, datetime
 
 
 @dataclass

@@ -34,7 +34,8 @@
     });
     var max = Math.max.apply(null, totals.concat([1]));
     var barH = stacked || series.length === 1 ? 16 : 8 * series.length;
-    var rowH = barH + 6, labelW = 150, width = 640, plotW = width - labelW - 50;
+    var width = Math.max(300, Math.min(1000, box.clientWidth || 640));
+    var labelW = Math.min(170, Math.round(width * 0.34)), rowH = barH + 6, plotW = width - labelW - 50;
     var svg = el("svg", { viewBox: "0 0 " + width + " " + (rows.length * rowH + 4), role: "img" });
     rows.forEach(function (r, i) {
       var y = i * rowH + 2;
@@ -69,6 +70,7 @@
     if (kind === "int" || kind === "float") return fmt(value);
     if (kind === "percent") return fmt(value) + "%";
     if (kind === "datetime") return String(value).replace("T", " ").slice(0, 16);
+    if (kind === "minutes") return fmt(value) + " min";
     return String(value);
   }
 
