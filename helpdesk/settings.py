@@ -331,6 +331,8 @@ COWIN_CACHE_SECONDS = env_int("COWIN_CACHE_SECONDS", 60)
 # Pull from the portal's API (bookings.portal.HttpPortalAdapter); empty: no pull.
 PORTAL_API_URL = os.environ.get("PORTAL_API_URL", "").rstrip("/")
 PORTAL_API_KEY = os.environ.get("PORTAL_API_KEY", "")
+# The CoWIN public reads and the citizens' lookup skip the rest of the stack (bookings/middleware.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "bookings.middleware.fast_path")
 
 # --- reports (dashboards) ----------------------------------------------------------------------
 # Seconds that "period" figures (response times, districts, categories, vendor) stay cached; the

@@ -81,3 +81,17 @@ def test_per_ip_limit_is_configurable(client, settings):
 
 def test_anonymous_and_get_only(client):
     assert client.post(BASE + "calendarByDistrict").status_code == 405
+
+
+def test_fast_path_serves_the_same_answers_with_security_headers(client, settings):
+    from bookings import middleware
+
+    assert settings.MIDDLEWARE[settings.MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1] == \
+        "bookings.middleware.fast_path"
+    SessionFactory(date=day(1))
+    url = BASE + "calendarByDistrict?district_id=109&date=" + ddmmyyyy(day(0))
+    fast = client.get(url)
+    assert fast["X-Content-Type-Options"] == "nosniff" and fast["Cache-Control"] == "public, max-age=60"
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "bookings.middleware.fast_path"]
+    assert client.get(url).content == fast.content  # the URLconf route gives the same bytes
+    assert middleware.fast_path(lambda request: "next")(type("R", (), {"path_info": "/api/v2/admin/location/districts/"})()) == "next"
