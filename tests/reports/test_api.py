@@ -209,3 +209,22 @@ def test_every_endpoint_is_in_the_openapi_schema(db, desk):
         assert f"/api/reports/{name}/" in schema["paths"], name
         assert f"/api/reports/{name}.csv" in schema["paths"], name
     assert "/api/reports/handover-notes/" in schema["paths"]
+
+
+def test_ticket_export_is_streamed_from_a_database_iterator(known, desk, monkeypatch):
+    """The CSV is a StreamingHttpResponse over QuerySet.iterator(): rows are fetched in chunks
+    while the response is written, never loaded all at once."""
+    from django.db.models.query import QuerySet
+
+    chunk_sizes = []
+    original = QuerySet.iterator
+
+    def spy(self, chunk_size=None):
+        chunk_sizes.append(chunk_size)
+        return original(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", spy)
+    response = desk.get("/api/reports/tickets.csv?from=2026-01-01&to=2026-03-10")
+    assert response.streaming
+    rows = read_csv(response)
+    assert chunk_sizes == [2000] and len(rows) == 1 + 12
