@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -103,4 +104,22 @@ def test_incident_lifecycle_reaches_public_and_console_sockets_live(server):
             async with websockets.connect(f"{ws_base}/ws/console/", origin=server):
                 pass
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
+
+
+def run_in_own_loop(scenario) -> None:
+    """asyncio.run in a thread of its own: a session-wide browser fixture (Playwright's sync API)
+    may keep an event loop running in the main thread."""
+    errors: list[BaseException] = []
+
+    def target():
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(120)
+    if errors:
+        raise errors[0]
