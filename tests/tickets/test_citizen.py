@@ -229,3 +229,19 @@ def test_oversized_form_is_400_not_500(client, raipur, settings):
     assert Ticket.objects.count() == 0
     r = client.post("/api/public/tickets/", {"description": "x" * 20_000}, content_type="application/json")
     assert r.status_code == 413
+
+
+def test_rate_limit_window_reopens(api, raipur, settings):
+    import time_machine
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon_ip": "2/min"}}
+    body = {"number": "ZZZZZZZZ", "mobile": "9876504321"}
+    with time_machine.travel("2026-05-03 10:00:00+05:30", tick=False) as clock:
+        assert api.post("/api/public/tickets/status/", body, format="json").status_code == 404
+        assert api.post("/api/public/tickets/status/", body, format="json").status_code == 404
+        r = api.post("/api/public/tickets/status/", body, format="json")
+        assert r.status_code == 429 and 1 <= int(r["Retry-After"]) <= 60
+        if settings.EMBEDDED:  # Redis expires keys on its own clock; locmem follows ours
+            clock.shift(61)
+            assert api.post("/api/public/tickets/status/", body, format="json").status_code == 404
