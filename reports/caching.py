@@ -22,6 +22,18 @@ def cache_seconds() -> int:
     return getattr(settings, "REPORTS_CACHE_SECONDS", 60)
 
 
+def _key(name: str, scope: ReportScope, window: Period | None, extra: tuple) -> str:
+    return "reports:" + hashlib.sha256(
+        repr((name, scope.district_id, window, get_language(), extra)).encode()).hexdigest()
+
+
+def peek_json(name: str, scope: ReportScope, window: Period | None, extra: tuple = ()) -> dict[str, Any] | None:
+    """The cached JSON of a table if some request computed it recently, else None."""
+    if cache_seconds() <= 0:
+        return None
+    return cache.get(_key(name, scope, window, extra))
+
+
 def cached_json(name: str, scope: ReportScope, window: Period | None, extra: tuple,
                 build: Callable[[], Table]) -> dict[str, Any]:
     """The table's JSON, from the cache when fresh. Keyed by table, scope, window, language
@@ -29,8 +41,7 @@ def cached_json(name: str, scope: ReportScope, window: Period | None, extra: tup
     seconds = cache_seconds()
     if seconds <= 0:
         return build().as_json()
-    key = "reports:" + hashlib.sha256(
-        repr((name, scope.district_id, window, get_language(), extra)).encode()).hexdigest()
+    key = _key(name, scope, window, extra)
     data = cache.get(key)
     if data is None:
         data = build().as_json()

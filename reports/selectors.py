@@ -259,7 +259,7 @@ def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> T
     """A district against the state: its own figure and the state's per-district average (for
     counts) or state-wide rate (for rates and times). Reuses the state's districts and response
     time tables (cached like the API's), so a district official's page adds little work."""
-    from .caching import cached_json
+    from .caching import cached_json, peek_json
 
     if scope.district is None:
         raise ValueError("district_position needs a district scope")
@@ -276,8 +276,14 @@ def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> T
         return 1 + sum(1 for row in figures if row[key] > mine[key])
 
     def times(of: ReportScope) -> dict:
-        rows = cached_json("response-times", of, period, (), lambda: response_times(of, period))["rows"]
-        return {(r["measure"], r["basis"]): r for r in rows}
+        """Wall-clock medians: from the response-times table if it is cached, else one query."""
+        cached = peek_json("response-times", of, period)
+        if cached is not None:
+            return {(r["measure"], r["basis"]): r for r in cached["rows"]}
+        wall = percentile_sets(
+            _period_tickets(of, period),
+            {key: (EpochSeconds(field, "created_at"), None) for key, _label, field in RESPONSE_MEASURES}, (0.5,))
+        return {(key, "wall_clock"): {"median_minutes": _minutes(values[0])} for key, (_n, values) in wall.items()}
 
     state_times, mine_times = times(state_scope), times(scope)
     rows = [

@@ -160,3 +160,19 @@ def test_shift_handover_counts_and_lists(known, desk):
     HandoverNote.objects.filter(pk=outside.pk).update(created_at=at(10, 5, 0))
     notes = desk.get("/api/reports/shift-notes/").json()
     assert [row["body"] for row in notes["rows"]] == ["OTP gateway slow since 13:00"]
+
+
+def test_district_position_is_the_same_from_the_cached_state_tables(known, client, make_user):
+    """With the state's tables cached by a supervisor's dashboard, the figures do not change."""
+    direct_client = client
+    direct_client.force_login(make_user("district_official", district=District.objects.get(code="raipur")))
+    direct = direct_client.get("/api/reports/position/").json()["rows"]
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(make_user("supervisor"))
+    client.get("/api/reports/response-times/")
+    client.get("/api/reports/response-times/?district=raipur")
+    client.get("/api/reports/districts/")
+    from_cache = client.get("/api/reports/position/?district=raipur").json()["rows"]
+    assert from_cache == direct
