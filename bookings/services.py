@@ -113,11 +113,45 @@ def _release_seat(session_pk: int, dose: int) -> None:
     Session.objects.filter(pk=session_pk, **{f"{booked}__gt": 0}).update(**{booked: F(booked) - 1})
 
 
+_PRECHECK_SQL = """
+SELECT a.dose, a.session_id, t.id, t.capacity_dose1 - t.booked_dose1, t.capacity_dose2 - t.booked_dose2, b.mobile
+  FROM bookings_appointment a
+  JOIN bookings_beneficiary b ON b.id = a.beneficiary_id
+  CROSS JOIN bookings_session t
+ WHERE a.appointment_id = %s AND t.session_id = %s
+"""
+
+
+def _full_dose(appointment_id: uuid.UUID, session_id: uuid.UUID, actor: BookingActor) -> int | None:
+    """An unlocked look, before any lock or transaction work: is the target already full for
+    this appointment's dose? Under a rush on one session almost every request ends here.
+    Only for a caller who may see the appointment anyway (its citizen, or the desk), so the
+    answer reveals nothing. The conditional UPDATE stays the real guard."""
+    if not (actor.is_citizen or is_desk(actor.user)):
+        return None
+    field = Appointment._meta.get_field("appointment_id")
+    with connection.cursor() as cursor:
+        cursor.execute(_PRECHECK_SQL, [field.get_db_prep_value(appointment_id, connection),
+                                       field.get_db_prep_value(session_id, connection)])
+        row = cursor.fetchone()
+    if row is None or (actor.is_citizen and row[5] != actor.mobile):
+        return None
+    dose, current, target, free1, free2 = row[:5]
+    return dose if current != target and (free1 if dose == 1 else free2) <= 0 else None
+
+
+def _session_full(dose: int) -> rules.SessionFull:
+    return rules.SessionFull(_("This session is fully booked for dose %(dose)s. Your booking is unchanged.")
+                             % {"dose": dose})
+
+
 def _lock_appointment(appointment_id: uuid.UUID, actor: BookingActor, expected_version: int | None) -> Appointment:
     """The appointment, locked, if `actor` may act on it; otherwise the one not-found."""
-    appointment = (Appointment.objects.select_for_update(of=("self",))
-                   .select_related("session__centre", "beneficiary")
-                   .filter(appointment_id=appointment_id).first())
+    try:
+        appointment = (Appointment.objects.select_for_update(of=("self",))
+                       .select_related("session__centre", "beneficiary").get(appointment_id=appointment_id))
+    except Appointment.DoesNotExist:
+        appointment = None
     if appointment is None or not _may_act(actor, appointment):
         raise rules.not_found()
     if expected_version is not None and expected_version != appointment.version:
@@ -142,7 +176,6 @@ def _event(appointment: Appointment, kind: str, actor: BookingActor, **fields) -
         confirmation_number=appointment.confirmation_number, **fields)
 
 
-@transaction.atomic
 def appointment_rebook(
     *, appointment_id: uuid.UUID, session_id: uuid.UUID, slot: str, actor: BookingActor,
     expected_version: int | None = None, reason: str = "", today: dt.date | None = None,
@@ -153,8 +186,18 @@ def appointment_rebook(
     in primary-key order: if the target has no seat for this dose, SessionFull (APPOIN0040) is
     raised and the transaction rolls back, so the old booking stays exactly as it was. Issues a
     new confirmation number, bumps the version, appends an event and a change-feed row.
-    On commit: an SMS confirmation to the beneficiary's mobile (outbox)."""
-    today = today or today_ist()
+    Before the transaction, one unlocked read refuses a target that is already full (the rush
+    case) without taking any lock. On commit: an SMS confirmation to the beneficiary's mobile
+    (outbox)."""
+    full = _full_dose(appointment_id, session_id, actor)
+    if full is not None:
+        raise _session_full(full)
+    with transaction.atomic():
+        return _rebook(appointment_id=appointment_id, session_id=session_id, slot=slot, actor=actor,
+                       expected_version=expected_version, reason=reason, today=today or today_ist())
+
+
+def _rebook(*, appointment_id, session_id, slot, actor, expected_version, reason, today) -> Appointment:
     appointment = _lock_appointment(appointment_id, actor, expected_version)
     rules.check_booked(appointment)
     if actor.is_citizen:
@@ -166,11 +209,6 @@ def appointment_rebook(
     target = Session.objects.select_related("centre").filter(session_id=session_id).first()
     if target is None:
         raise rules.session_not_found()
-    if target.pk != appointment.session_id and getattr(target, f"available_dose{appointment.dose}") <= 0:
-        # Fast refusal from an unlocked read (a full session rarely frees up); when seats
-        # remain, the conditional UPDATE below is what decides.
-        raise rules.SessionFull(_("This session is fully booked for dose %(dose)s. Your booking is unchanged.")
-                                % {"dose": appointment.dose})
     rules.check_published(target)
     rules.check_target_window(target, today=today)
     rules.check_slot(target, slot)
@@ -182,8 +220,7 @@ def appointment_rebook(
         for pk in sorted((target.pk, old_session.pk)):
             if pk == target.pk:
                 if not _take_seat(target.pk, appointment.dose):
-                    raise rules.SessionFull(_("This session is fully booked for dose %(dose)s. Your booking is unchanged.")
-                                            % {"dose": appointment.dose})
+                    raise _session_full(appointment.dose)
             else:
                 _release_seat(old_session.pk, appointment.dose)
     appointment.session = target

@@ -211,3 +211,21 @@ def test_events_and_lookup_logs_are_append_only_on_postgres(booked):
         AppointmentEvent.objects.filter(pk=event.pk).update(reason="changed")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AppointmentEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_the_conditional_update_is_the_guard_when_the_unlocked_look_misses(booked, monkeypatch):
+    full = SessionFactory(capacity_dose1=1)
+    book(BeneficiaryFactory(mobile="9000011111"), full)
+    monkeypatch.setattr(services, "_full_dose", lambda *args: None)  # as if the seat went in between
+    assert code_of(lambda: rebook(booked, full)) == ("APPOIN0040", 409)
+    booked.refresh_from_db()
+    assert booked.session_id != full.pk and booked.version == 1
+    assert Session.objects.get(pk=full.pk).booked_dose1 == 1
+    assert Session.objects.get(pk=booked.session_id).booked_dose1 == 1  # the release rolled back too
+
+
+def test_the_unlocked_look_never_answers_for_someone_elses_appointment(booked):
+    full = SessionFactory(capacity_dose1=1)
+    book(BeneficiaryFactory(mobile="9000011111"), full)
+    stranger = services.BookingActor.citizen("9123456789")
+    assert code_of(lambda: rebook(booked, full, actor=stranger)) == ("not_found", 404)
