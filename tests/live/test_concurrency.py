@@ -9,7 +9,7 @@ import threading
 import pytest
 import time_machine
 from asgiref.sync import async_to_sync
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk.exceptions import Conflict
@@ -32,7 +32,7 @@ def _race(n, work):
         except Exception as exc:  # noqa: BLE001 - the outcome is what we assert
             outcomes.append(("error", exc))
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
