@@ -138,6 +138,14 @@ class TicketProgress(BaseView):
 
 
 # --- Configuration (read) -------------------------------------------------------------------------
+def _filtered(filterset):
+    """The filtered queryset; an invalid filter value is a 400, never silently ignored."""
+    if not filterset.is_valid():
+        raise InvalidInput(_("Invalid filter."), code="invalid_filter",
+                           errors={k: [str(e) for e in v] for k, v in filterset.errors.items()})
+    return filterset.qs
+
+
 class ConfigList(APIView):
     permission_classes = [IsSupervisor]
     pagination_class = Pagination
@@ -171,8 +179,8 @@ class PolicyList(ConfigList):
                    parameters=[OpenApiParameter("priority", str), OpenApiParameter("is_active", bool)],
                    responses={200: GENERIC})
     def get(self, request):
-        qs = PolicyFilter(request.query_params, queryset=Policy.objects.select_related("calendar", "ladder")
-                          .order_by("position", "id")).qs
+        qs = _filtered(PolicyFilter(request.query_params, queryset=Policy.objects.select_related("calendar", "ladder")
+                                    .order_by("position", "id")))
         return self.paginate(request, qs, lambda p: {
             "id": p.pk, "name": p.name, "position": p.position, "is_active": p.is_active, "is_fallback": p.is_fallback,
             "conditions": {"priority": p.priority or None, "category_id": p.category_id, "district_id": p.district_id,
@@ -232,9 +240,9 @@ class EscalationList(ConfigList):
                                OpenApiParameter("fired_after", str)], responses={200: GENERIC})
     def get(self, request):
         tickets = permissions.scope_tickets(request.user, Ticket.objects.all())
-        qs = EscalationFilter(request.query_params, queryset=EscalationRecord.objects.filter(ticket__in=tickets)
-                              .select_related("ticket", "clock").prefetch_related("notices__user")
-                              .order_by("-fired_at", "-id")).qs
+        qs = _filtered(EscalationFilter(request.query_params, queryset=EscalationRecord.objects.filter(ticket__in=tickets)
+                                        .select_related("ticket", "clock").prefetch_related("notices__user")
+                                        .order_by("-fired_at", "-id")))
         return self.paginate(request, qs, lambda e: {
             "id": e.pk, "ticket": e.ticket.number, "clock": e.clock.kind, "cycle": e.clock.cycle, "level": e.level,
             "loop": e.loop, "vendor_id": e.vendor_id, "due_at": e.due_at.isoformat(), "fired_at": e.fired_at.isoformat(),

@@ -136,3 +136,21 @@ def test_a_pause_needs_a_reason():
               elapsed_business=dt.timedelta(0), elapsed_wall=dt.timedelta(0))
     with pytest.raises(ValueError):
         ck.pause(c, T0, "", {"calendar": {"always_open": True}})
+
+
+def test_one_broken_ticket_never_holds_up_the_others(policy, make_ticket, monkeypatch):
+    with time_machine.travel(T0, tick=False) as tm:
+        good, bad = make_ticket(), make_ticket()
+        tm.shift(dt.timedelta(minutes=61))
+        real = engine.process
+
+        def flaky(sla, running, now):
+            if sla.ticket_id == bad.pk:
+                raise RuntimeError("corrupt snapshot")
+            real(sla, running, now)
+
+        monkeypatch.setattr(engine, "process", flaky)
+        assert engine.sweep() == 2
+        assert good.events.filter(kind="escalation_fired").count() == 1
+        assert not bad.events.filter(kind__in=["sla_breach", "escalation_fired"]).exists()
+        assert TicketSLA.objects.get(ticket=bad).next_action_at == T0 + dt.timedelta(minutes=62)

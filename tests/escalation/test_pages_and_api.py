@@ -198,3 +198,18 @@ def test_escalation_ledger_is_scoped(escalated, client, people):
     client.force_login(UserFactory(role="vendor_engineer", vendor=VendorFactory(code="other", name="Other")))
     assert client.get(reverse("api-sla-escalations")).json()["results"] == []
     assert EscalationRecord.objects.count() == 5
+
+
+FILTER_BAD = [
+    ("api-sla-policies", {"priority": "P9"}),
+    ("api-sla-policies", {"district": "raipur"}),
+    ("api-sla-escalations", {"fired_after": "yesterday"}),
+    ("api-sla-escalations", {"vendor": "1;DROP"}),
+]
+
+
+@pytest.mark.parametrize(("name", "query"), FILTER_BAD)
+def test_invalid_filters_are_400(name, query, client, db):
+    client.force_login(UserFactory(role="supervisor"))
+    response = client.get(reverse(name), query)
+    assert response.status_code == 400 and response.json()["code"] == "invalid_filter"
