@@ -182,11 +182,13 @@ def test_district_official_cannot_write_handover_notes(db, client, make_user):
 
 # --- query budgets -------------------------------------------------------------------------------
 
-# (PostgreSQL, SQLite): on SQLite each percentile is a count plus one ordered read. Constant in
-# the number of tickets: every figure is one grouped query.
+# (PostgreSQL, SQLite): on SQLite each percentile is a count plus one ordered read; on PostgreSQL
+# the clock queries run in their own transaction with SET LOCAL (a savepoint here, inside the
+# test's transaction: three statements). Constant in the number of tickets: every figure is one
+# grouped query.
 BUDGETS = {
-    "open": (4, 4), "intake": (5, 5), "backlog": (4, 4), "sla": (5, 5), "response-times": (5, 15),
-    "districts": (7, 7), "position": (12, 31), "categories": (5, 5), "incidents": (5, 5), "tickets": (5, 5),
+    "open": (4, 4), "intake": (5, 5), "backlog": (4, 4), "sla": (8, 5), "response-times": (8, 15),
+    "districts": (10, 7), "position": (12, 31), "categories": (5, 5), "incidents": (5, 5), "tickets": (5, 5),
     "shift-opened": (4, 4), "shift-closed": (4, 4), "shift-notes": (4, 4), "shift-pending": (4, 4),
     "shift-breaches": (4, 4), "vendor": (13, 13),
 }
