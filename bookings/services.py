@@ -445,3 +445,41 @@ def booking_attach_to_ticket(*, ticket_id: int, reference_id: str, actor: User):
         return ticket_attach_registration(ticket_id=ticket_id, reference_id=reference_id, actor=Actor.of(actor))
     except ObjectDoesNotExist:
         raise NotFound(_("No such ticket."), code="ticket_not_found") from None
+
+
+def appointments_expire(*, today: dt.date | None = None, batch: int = 1000) -> int:
+    """Mark booked appointments whose day has passed as expired (each with an event and a change
+    row), so the beneficiary may book that dose again. Rows are locked with SKIP LOCKED in
+    batches, so two runs never fight. Seats are not released: the day is over. Returns the count."""
+    today = today or today_ist()
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Appointment.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("beneficiary", "session")
+                        .filter(status=AppointmentStatus.BOOKED, session__date__lt=today).order_by("pk")[:batch])
+            if not rows:
+                return done
+            for appointment in rows:
+                appointment.status = AppointmentStatus.EXPIRED
+                appointment.version += 1
+                appointment.save(update_fields=["status", "version", "updated_at"])
+                AppointmentEvent.objects.create(appointment=appointment, kind=AppointmentEvent.Kind.EXPIRED,
+                                                actor_label="system", from_session=appointment.session,
+                                                from_slot=appointment.slot,
+                                                confirmation_number=appointment.confirmation_number)
+                _record_change(kind="appointment.expired", beneficiary=appointment.beneficiary,
+                               appointment=appointment, payload={"session_id": str(appointment.session.session_id)})
+            done += len(rows)
+
+
+def otp_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete OTP transactions and citizen tokens that expired more than `older_than` ago."""
+    from django.utils import timezone
+
+    from .models import CitizenToken, OtpTransaction
+
+    cutoff = timezone.now() - older_than
+    removed, _ = OtpTransaction.objects.filter(expires_at__lt=cutoff).delete()
+    tokens, _ = CitizenToken.objects.filter(expires_at__lt=cutoff).delete()
+    return removed + tokens

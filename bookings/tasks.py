@@ -7,3 +7,12 @@ def run_import(run_id: int) -> str:
     from .imports import import_process
 
     return import_process(run_id).status
+
+
+@shared_task(acks_late=True)
+def housekeeping() -> str:
+    """Hourly: expire booked appointments whose day has passed; purge old OTPs and tokens.
+    Idempotent (SKIP LOCKED batches; deletes of expired rows)."""
+    from .services import appointments_expire, otp_purge
+
+    return f"expired {appointments_expire()}, purged {otp_purge()}"

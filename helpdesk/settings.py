@@ -333,6 +333,8 @@ PORTAL_API_URL = os.environ.get("PORTAL_API_URL", "").rstrip("/")
 PORTAL_API_KEY = os.environ.get("PORTAL_API_KEY", "")
 # The CoWIN public reads and the citizens' lookup skip the rest of the stack (bookings/middleware.py).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "bookings.middleware.fast_path")
+# Hourly: expire booked appointments whose day has passed; purge old OTPs and citizen tokens.
+CELERY_BEAT_SCHEDULE["bookings-housekeeping"] = {"task": "bookings.tasks.housekeeping", "schedule": 3600.0}
 
 # --- reports (dashboards) ----------------------------------------------------------------------
 # Seconds that "period" figures (response times, districts, categories, vendor) stay cached; the

@@ -229,3 +229,17 @@ def test_the_unlocked_look_never_answers_for_someone_elses_appointment(booked):
     book(BeneficiaryFactory(mobile="9000011111"), full)
     stranger = services.BookingActor.citizen("9123456789")
     assert code_of(lambda: rebook(booked, full, actor=stranger)) == ("not_found", 404)
+
+
+def test_housekeeping_expires_past_bookings_so_the_dose_can_be_booked_again(booked):
+    from bookings.tasks import housekeeping
+
+    Session.objects.filter(pk=booked.session_id).update(date=day(-1))
+    today_booking = book(BeneficiaryFactory(mobile="9000022222"), SessionFactory(date=day(0)))
+    assert housekeeping() == "expired 1, purged 0"
+    booked.refresh_from_db()
+    assert booked.status == "expired" and booked.version == 2
+    assert Appointment.objects.get(pk=today_booking.pk).status == "booked"
+    assert ChangeRecord.objects.get().kind == "appointment.expired"
+    assert book(booked.beneficiary, SessionFactory(date=day(2))).status == "booked"  # no unique clash
+    assert housekeeping() == "expired 0, purged 0"
