@@ -17,7 +17,7 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -99,7 +99,15 @@ def token_lookup(raw: str, *, now: dt.datetime | None = None) -> CitizenToken | 
     if not raw or len(raw) > 100:
         return None
     now = now or timezone.now()
-    return CitizenToken.objects.filter(token_hash=token_hash(raw), revoked=False, expires_at__gt=now).first()
+    # Every citizen API call starts here: one indexed lookup without ORM query compilation.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, mobile, created_at, expires_at FROM bookings_citizentoken "
+                       "WHERE token_hash = %s AND NOT revoked AND expires_at > %s",
+                       [token_hash(raw), connection.ops.adapt_datetimefield_value(now)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return CitizenToken(pk=row[0], token_hash=token_hash(raw), mobile=row[1], created_at=row[2], expires_at=row[3])
 
 
 def token_by_id(token_id, *, now: dt.datetime | None = None) -> CitizenToken | None:
