@@ -56,8 +56,11 @@ def status_page(request):
     """The public status page: no login, Hindi/English, phone-friendly. With ?partial=1 only the
     body, which live.js re-fetches when an event arrives (cached a few seconds, and invalidated
     by every change, so a thousand open pages cost one render)."""
+    values = request.GET.getlist("district")
     try:
-        district = selectors.district_from_param(request.GET.get("district"))
+        if len(values) > 1:
+            raise InvalidInput(_("Give district once."), code="duplicate_param")
+        district = selectors.district_from_param(values[0] if values else None)
     except InvalidInput as exc:
         return HttpResponseBadRequest(exc.detail)
     partial = request.GET.get("partial") == "1"

@@ -45,7 +45,9 @@ def test_status_page_per_district(client, incident, raipur, bastar):
     raipur_html = client.get("/status/?district=raipur&partial=1").content.decode()
     assert "OTP SMS delayed" in bastar_html and "Partial outage" in bastar_html
     assert "OTP SMS delayed" not in raipur_html and "All systems operational" in raipur_html
-    assert client.get("/status/?district=atlantis").status_code == 400
+    for query in ["district=atlantis", "district=bastar&district=raipur", "district=%25", "district=" + "x" * 70,
+                  "district=%E0%A4%AC", "district=<script>"]:
+        assert client.get(f"/status/?{query}").status_code == 400, query
 
 
 def test_partial_is_invalidated_by_changes(client, incident, supervisor, django_capture_on_commit_callbacks):
