@@ -12,10 +12,12 @@ One command:
 4. citizen lookup: --clients concurrent clients GET /api/bookings/citizen/beneficiaries/ with a
    bearer token (token check + beneficiaries + appointments), for --seconds;
 5. CoWIN calendarByDistrict over the 28 CoWIN districts (cached JSON bytes), for --seconds;
-6. contention: 1,000 simultaneous rebook requests (each its own connection, all sent at once)
+6. the ceiling in the same conditions: CoWIN's states list (fast path, no database);
+7. contention: 1,000 simultaneous rebook requests (each its own connection, all sent at once)
    into one session with 50 free seats; then counts successes, refusals (APPOIN0040), and
    oversells from the database (booked appointments beyond capacity; must be 0).
-Prints req/s, p50 and p99 for 4 and 5, and successes/refusals/oversells/elapsed for 6.
+Prints req/s, p50 and p99 and the server's CPU per request for 4-6, and
+successes/refusals/oversells/elapsed for 7.
 
 The load generator is a small asyncio HTTP/1.1 client (gunicorn's sync workers close the
 connection after each response) running on the same two cores as the server.
@@ -300,6 +302,9 @@ def main() -> int:
         asyncio.run(load(port, calendar_request, clients=args.clients, seconds=2))
         report("CoWIN calendarByDistrict",
                measured(port, server.pid, calendar_request, clients=args.clients, seconds=args.seconds))
+        report("ceiling in the same conditions: GET /api/v2/admin/location/states (fast path, no database)",
+               measured(port, server.pid, lambda i: get("/api/v2/admin/location/states"), clients=args.clients,
+                        seconds=min(args.seconds, 10)))
         cpu_before = server_cpu_seconds(server.pid)
         fight = asyncio.run(contention(port, target, candidates, contention_tokens))
         fight_cpu = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(fight["attempts"], 1)
