@@ -24,7 +24,7 @@ from helpdesk.exceptions import InvalidInput
 from . import inputs, otp, ratelimit, rules, selectors, services
 from .auth import CitizenTokenAuthentication, bearer
 from .imports import import_start
-from .models import ImportRun
+from .models import ImportRun, Vaccine
 
 TAG_CITIZEN = ["bookings: citizen"]
 TAG_DESK = ["bookings: desk"]
@@ -341,18 +341,33 @@ class ManualRegistrationView(APIView):
                    examples=[OpenApiExample("request", request_only=True, value={
                        "name": "Ramesh Kumar", "birth_year": 1980, "gender": "M", "mobile": "9876500000",
                        "district_id": 109, "channel": "onsite", "session_id": "9b2f…",
-                       "slot": "09:00AM-11:00AM", "dose": 1})])
+                       "slot": "09:00AM-11:00AM", "dose": 1}),
+                             OpenApiExample("dose 2, a district created in 2022", request_only=True, value={
+                       "name": "Sita Bai", "birth_year": 1970, "gender": "F", "district_code": "sakti",
+                       "channel": "helpdesk", "dose1_vaccine": "COVAXIN", "dose1_date": "01-10-2026"})])
     @idempotent
     def post(self, request):
         data = inputs.body(request.data)
         mobile = data.get("mobile")
         session_id = data.get("session_id")
+        dose1_date = data.get("dose1_date")
+        dose1_vaccine = inputs.text(data.get("dose1_vaccine"), "dose1_vaccine", max_len=12).upper()
+        if dose1_vaccine not in ("", *Vaccine.values) or bool(dose1_vaccine) != bool(dose1_date):
+            raise InvalidInput("Give both dose1_vaccine (COVISHIELD or COVAXIN) and dose1_date, or neither.",
+                               code="invalid_dose1", field="dose1_vaccine")
+        if "district_code" in data:
+            district = District.objects.filter(code=inputs.text(data.get("district_code"), "district_code", max_len=64)).first()
+            if district is None:
+                raise InvalidInput("No such district.", code="invalid_district_code", field="district_code")
+        else:
+            district = _district_by_cowin_id(data.get("district_id"))
         beneficiary, appointment = services.beneficiary_register_manual(
             actor=services.BookingActor.staff(request.user),
             name=inputs.text(data.get("name"), "name", max_len=200, required=True),
             birth_year=inputs.positive_int(data.get("birth_year"), "birth_year", maximum=2100),
             gender=inputs.text(data.get("gender"), "gender", max_len=1, required=True),
-            district=_district_by_cowin_id(data.get("district_id")),
+            district=district, dose1_vaccine=dose1_vaccine,
+            dose1_date=validation.cowin_date(dose1_date) if dose1_date else None,
             channel=inputs.text(data.get("channel"), "channel", max_len=10, required=True),
             mobile=validation.mobile(mobile) if mobile not in (None, "") else None,
             session_id=_parse_uuid(session_id, "session_id") if session_id not in (None, "") else None,

@@ -302,7 +302,7 @@ def district_move(request, session_id: str):
 @require_http_methods(["GET", "POST"])
 def district_register(request):
     _desk_or_district(request)
-    districts = _district_choices() if is_desk(request.user) else District.objects.filter(pk=request.user.district_id)
+    districts = District.objects.all() if is_desk(request.user) else District.objects.filter(pk=request.user.district_id)
     values = {}
     if request.method == "POST":
         values = {key: request.POST.get(key, "")[:200] for key in

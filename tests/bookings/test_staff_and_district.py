@@ -213,3 +213,17 @@ def test_session_roster_is_scoped_masked_logged_and_paginated(client, district_o
     page = client.get(f"/booking/district/sessions/{session.session_id}/")
     assert page.status_code == 200 and "R***** K****" in page.content.decode()
     assert client.get(f"/booking/district/sessions/{bastar.session_id}/").status_code == 404
+
+
+def test_manual_registration_of_a_dose_2_in_a_district_created_in_2022(client, agent):
+    client.force_login(agent)
+    body = {"name": "Sita Bai", "birth_year": 1970, "gender": "F", "district_code": "sakti", "channel": "helpdesk",
+            "dose1_vaccine": "covaxin", "dose1_date": day(-40).strftime("%d-%m-%Y")}
+    response = post(client, "/api/bookings/registrations/", body)
+    assert response.status_code == 201, response.content
+    beneficiary = Beneficiary.objects.get(reference_id=response.json()["reference_id"])
+    assert (beneficiary.district.code, beneficiary.dose1_vaccine) == ("sakti", "COVAXIN")
+    half = post(client, "/api/bookings/registrations/", {**body, "dose1_date": None})
+    assert half.status_code == 400 and half.json()["code"] == "invalid_dose1"
+    unknown = post(client, "/api/bookings/registrations/", {**body, "district_code": "atlantis"})
+    assert unknown.status_code == 400 and unknown.json()["code"] == "invalid_district_code"
