@@ -76,3 +76,14 @@ def test_webhook_throttled_per_sender(api, settings):
     r = sms(api, "9876504321", "hi", HTTP_X_GATEWAY_KEY="k")
     assert r.status_code == 429 and r["Retry-After"]
     assert sms(api, "9876504322", "hi", HTTP_X_GATEWAY_KEY="k").status_code == 200
+
+
+def test_status_asked_twice_is_answered_twice_but_a_gateway_retry_once(api, make_ticket, sent_sms):
+    ticket = make_ticket(mobile="9876504321")
+    before = len(sent_sms())
+    sms(api, "9876504321", f"STATUS {ticket.number}")
+    sms(api, "9876504321", f"STATUS {ticket.number}")
+    assert len(sent_sms()) == before + 2
+    for _ in range(2):
+        api.post(URL, {"sender": "9876504321", "text": f"STATUS {ticket.number}", "id": "gw-1"}, format="json")
+    assert len(sent_sms()) == before + 3

@@ -7,6 +7,7 @@ are anonymous, rate-limited per IP and per mobile, and reach only the caller's o
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.utils import translation
@@ -537,7 +538,8 @@ class SmsInbound(BaseView):
         data = parsing.body(request, allowed={"sender", "text", "id"}, required={"sender", "text"})
         sender = validation.mobile(data["sender"])
         text = parsing.text(data, "text", max_len=1600).strip()
-        message_id = parsing.text(data, "id", max_len=100) or str(abs(hash((sender, text))))
+        # The gateway's message id makes its retries one reply; without one every post is new.
+        message_id = parsing.text(data, "id", max_len=100) or uuid.uuid4().hex
         return Response({"action": handle_sms(sender=sender, text=text, message_id=message_id)})
 
 
