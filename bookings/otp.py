@@ -3,9 +3,9 @@ an HMAC keyed by SECRET_KEY, at most 5 attempts, a resend cool-down, per-mobile 
 A confirmed OTP gives a citizen token valid 15 minutes (a bearer token for the API; the page
 journey keeps the same row in the Django session).
 
-Not revealing registrations: `otp_request` does the same work and answers the same shape whether
-or not the mobile holds a registration; only the SMS (an outbox row, delivered after commit) is
-skipped for an unknown mobile. Confirming always needs the code, so an unknown mobile can never
+Not revealing registrations: `otp_request` runs the same limits and queries and gives the same
+answer whether or not the mobile holds a registration; the only difference is the SMS for a
+registered mobile (one outbox row; delivery happens after commit, by a worker in production). Confirming always needs the code, so an unknown mobile can never
 be told apart (its code exists only as an HMAC and was never sent).
 """
 
