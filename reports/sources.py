@@ -216,10 +216,13 @@ def open_incidents(scope: ReportScope) -> list[dict[str, Any]] | None:
     if live is None or not hasattr(live, "IncidentStatus"):
         return None
     incidents = live.Incident.objects.exclude(status=live.IncidentStatus.RESOLVED)
+    linked = Q(tickets__status__in=list(OPEN_STATUSES))
     if scope.district is not None:
+        # Statewide incidents and their own district's; linked tickets counted in their district only.
         incidents = incidents.filter(Q(districts__isnull=True) | Q(districts=scope.district_id)).distinct()
-    rows = incidents.order_by("created_at").annotate(
-        linked=Count("tickets", filter=Q(tickets__status__in=list(OPEN_STATUSES)), distinct=True)
+        linked &= Q(tickets__district_id=scope.district_id)
+    rows = incidents.order_by("created_at", "id").annotate(
+        linked=Count("tickets", filter=linked, distinct=True)
     ).values("id", "title", "status", "severity", "created_at", "linked")
     return [{**row, "tickets": row.pop("linked")} for row in rows]
 

@@ -176,3 +176,25 @@ def test_district_position_is_the_same_from_the_cached_state_tables(known, clien
     client.get("/api/reports/districts/")
     from_cache = client.get("/api/reports/position/?district=raipur").json()["rows"]
     assert from_cache == direct
+
+
+def test_open_incidents_with_their_open_tickets_and_district_scope(known, client, make_user):
+    from live.models import Incident
+    from tests.reports.conftest import NOW
+
+    statewide = Incident.objects.create(title="OTP gateway down", status="identified")
+    bastar_only = Incident.objects.create(title="Bastar slots missing", status="investigating")
+    bastar_only.districts.add(District.objects.get(code="bastar"))
+    Incident.objects.create(title="Old outage", status="resolved", resolved_at=NOW)
+    Ticket = type(known[1])
+    # t5 is closed; t6 is Bastar's.
+    Ticket.objects.filter(pk__in=[known[1].pk, known[2].pk, known[5].pk, known[6].pk]).update(incident=statewide)
+    Ticket.objects.filter(pk=known[3].pk).update(incident=bastar_only)
+
+    client.force_login(make_user("supervisor"))
+    rows = client.get("/api/reports/incidents/").json()["rows"]
+    assert [(r["title"], r["status"], r["tickets"]) for r in rows] == [
+        ("OTP gateway down", "identified", 3), ("Bastar slots missing", "investigating", 1)]
+    client.force_login(make_user("district_official", district=District.objects.get(code="raipur")))
+    rows = client.get("/api/reports/incidents/").json()["rows"]
+    assert [(r["title"], r["tickets"]) for r in rows] == [("OTP gateway down", 2)]
