@@ -1,7 +1,9 @@
 """Supervisors edit calendars, policies, ladders, contacts and on-call rotations here. Per-ticket
 state (clocks, escalation records, outbox) is shown read-only: it is written by the engine."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Calendar,
@@ -17,6 +19,7 @@ from .models import (
     OnCallRotation,
     OutboxMessage,
     Policy,
+    TargetKind,
     VendorEndpoint,
 )
 
@@ -37,8 +40,24 @@ class CalendarAdmin(admin.ModelAdmin):
     inlines = [WindowInline, HolidayInline]
 
 
+class LevelForm(forms.ModelForm):
+    class Meta:
+        model = LadderLevel
+        fields = ["level", "offset_minutes", "targets", "channels", "requires_ack"]
+
+    def clean(self):
+        data = super().clean()
+        targets = set(data.get("targets") or [])
+        if not targets or targets - set(TargetKind.values):
+            raise forms.ValidationError(_("Targets are some of: %(names)s.") % {"names": ", ".join(TargetKind.values)})
+        if set(data.get("channels") or []) - {"sms", "email"}:
+            raise forms.ValidationError(_("Channels are sms and/or email."))
+        return data
+
+
 class LevelInline(admin.TabularInline):
     model = LadderLevel
+    form = LevelForm
     extra = 0
 
 
@@ -48,8 +67,29 @@ class LadderAdmin(admin.ModelAdmin):
     inlines = [LevelInline]
 
 
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Policy
+        fields = ["name", "position", "is_active", "is_fallback", "priority", "category", "district",
+                  "requester_kind", "calendar", "first_response_minutes", "resolution_minutes",
+                  "vendor_ack_minutes", "vendor_restore_minutes", "eta_update_minutes", "warn_percent",
+                  "warn_before_minutes", "ladder", "escalate_clocks", "vendor"]
+
+    def clean(self):
+        data = super().clean()
+        calendar = data.get("calendar")
+        if data.get("priority") == "P1" and calendar is not None and not calendar.always_open:
+            raise forms.ValidationError(_("A P1 policy runs on a 24x7 calendar."))
+        ladder_targets = {"first_response", "resolution", "vendor_ack", "vendor_restore", "eta"}
+        unknown = set(data.get("escalate_clocks") or []) - ladder_targets
+        if unknown:
+            raise forms.ValidationError(_("Unknown clocks: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+        return data
+
+
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
+    form = PolicyForm
     list_display = ["name", "position", "is_active", "is_fallback", "priority", "category", "district",
                     "requester_kind", "calendar", "first_response_minutes", "resolution_minutes", "ladder"]
     list_editable = ["position", "is_active"]

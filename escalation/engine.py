@@ -107,7 +107,7 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
 
 def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
     policy = select_policy(ticket)
-    sla = TicketSLA.objects.create(ticket=ticket, policy=policy, snapshot=snapshot(policy))
+    sla = TicketSLA.objects.create(ticket=ticket, policy=policy, snapshot=snapshot(policy, ticket))
     for kind in CITIZEN_CLOCKS:
         _start(sla, kind, now)
     return sla
@@ -128,7 +128,8 @@ def _start(sla: TicketSLA, kind: str, now: dt.datetime, eta_at: dt.datetime | No
                          snapshot=snap, business=kind != ClockKind.ETA, eta_at=eta_at)
     clock.save()
     record(sla.ticket_id, "clock_started", clock, actor=actor, goal_minutes=goal, policy=snap.get("policy_name"),
-           business=clock.business)
+           business=clock.business, calendar="24x7" if snap["calendar"].get("always_open") else "business hours",
+           **({"calendar_forced_24x7": True} if snap.get("calendar_forced_24x7") else {}))
     return clock
 
 
@@ -147,7 +148,7 @@ def _rearm(sla: TicketSLA, ticket: Ticket, live: dict, now: dt.datetime) -> None
     """Priority change: re-choose the policy, keep each clock's elapsed time."""
     policy = select_policy(ticket)
     sla.policy = policy
-    sla.snapshot = snapshot(policy)
+    sla.snapshot = snapshot(policy, ticket)
     for clock in live.values():
         if clock.kind == ClockKind.ETA:
             continue

@@ -49,8 +49,18 @@ def calendar_spec(calendar) -> CalendarSpec:
     )
 
 
-def snapshot(policy: Policy | None) -> dict:
-    """Everything the clocks need, frozen: editing the policy later changes no ticket in flight."""
+def snapshot(policy: Policy | None, ticket=None) -> dict:
+    """Everything the clocks need, frozen: editing the policy later changes no ticket in flight.
+    A P1 always runs on 24x7: if the chosen policy has a business-hours calendar, the snapshot
+    says so explicitly (`calendar_forced_24x7`) instead of silently moving the P1 to office hours."""
+    data = _snapshot(policy)
+    if ticket is not None and ticket.priority == "P1" and not data["calendar"].get("always_open"):
+        data["calendar"] = CalendarSpec.always(data["calendar"].get("tz", "Asia/Kolkata")).to_dict()
+        data["calendar_forced_24x7"] = True
+    return data
+
+
+def _snapshot(policy: Policy | None) -> dict:
     if policy is None:
         return dict(BUILTIN_FALLBACK)
     ladder = None

@@ -154,3 +154,27 @@ def test_one_broken_ticket_never_holds_up_the_others(policy, make_ticket, monkey
         assert good.events.filter(kind="escalation_fired").count() == 1
         assert not bad.events.filter(kind__in=["sla_breach", "escalation_fired"]).exists()
         assert TicketSLA.objects.get(ticket=bad).next_action_at == T0 + dt.timedelta(minutes=62)
+
+
+def test_a_p1_is_never_silently_moved_to_business_hours(policy, people, make_ticket, client):
+    office = Calendar.objects.create(name="office hours", always_open=False)
+    CalendarWindow.objects.create(calendar=office, weekday=0, opens=dt.time(10), closes=dt.time(18))
+    Policy.objects.filter(is_fallback=True).update(calendar=office)
+    Policy.objects.filter(name="P1").update(is_active=False)  # a P1 falls through to the fallback
+    with time_machine.travel(T0, tick=False):  # a Sunday
+        ticket = make_ticket(priority="P1")
+        sla = TicketSLA.objects.get(ticket=ticket)
+        assert sla.snapshot["calendar_forced_24x7"] is True
+        assert clock(ticket, "first_response").due_at == T0 + dt.timedelta(minutes=240)
+        started = ticket.events.filter(kind="clock_started").first()
+        assert started.payload["calendar"] == "24x7" and started.payload["calendar_forced_24x7"] is True
+    # And the admin refuses a P1 policy on a business-hours calendar.
+    client.force_login(people["dept"])
+    response = client.post(f"/admin/escalation/policy/{policy.pk}/change/", {
+        "name": "P1", "position": 1, "is_active": "on", "priority": "P1", "calendar": office.pk,
+        "first_response_minutes": 15, "resolution_minutes": 60, "vendor_ack_minutes": 15,
+        "vendor_restore_minutes": 120, "eta_update_minutes": 30, "warn_percent": 75, "warn_before_minutes": 15,
+        "escalate_clocks": "[]"})
+    assert response.status_code == 200 and b"24x7" in response.content
+    policy.refresh_from_db()
+    assert policy.calendar.always_open
