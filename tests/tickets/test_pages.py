@@ -172,3 +172,19 @@ def test_citizen_reply_on_a_merged_ticket_goes_to_the_survivor(client, make_tick
     r = client.post(link, {"body": "me too"})
     assert r.status_code == 302
     assert Comment.objects.get(body="me too").ticket_id == survivor.pk
+
+
+@pytest.mark.parametrize("url, budget", [("/console/queue/", 4), ("/tickets/", 4), ("/console/?q=9876500777", 7),
+                                         ("/tickets/{n}/", 10), ("/tickets/{n}/thread/", 9)])
+def test_page_query_budgets(client, agent, make_ticket, django_assert_max_num_queries, url, budget):
+    from tickets.services import ticket_assign, ticket_comment
+
+    tickets = [make_ticket(mobile="9876500777", attach_to_open=False) for _ in range(15)]
+    for t in tickets[:8]:
+        ticket_assign(ticket_id=t.pk, assignee=agent, actor=Actor.of(agent))
+        ticket_comment(ticket_id=tickets[0].pk, body="note", actor=Actor.of(agent), is_public=False)
+    client.force_login(agent)
+    client.get("/tickets/")  # warm the session
+    with django_assert_max_num_queries(budget):
+        r = client.get(url.format(n=tickets[0].number))
+    assert r.status_code == 200
