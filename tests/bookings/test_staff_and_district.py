@@ -227,3 +227,21 @@ def test_manual_registration_of_a_dose_2_in_a_district_created_in_2022(client, a
     assert half.status_code == 400 and half.json()["code"] == "invalid_dose1"
     unknown = post(client, "/api/bookings/registrations/", {**body, "district_code": "atlantis"})
     assert unknown.status_code == 400 and unknown.json()["code"] == "invalid_district_code"
+
+
+@pytest.mark.parametrize("date", ["31-02-2026", "2026-12-01", "today", "", None, 20261201])
+def test_session_move_refuses_bad_dates(client, district_official, date):
+    session = SessionFactory(date=day(2))
+    client.force_login(district_official)
+    response = post(client, f"/api/bookings/sessions/{session.session_id}/move/",
+                    {"date": date, "reason": "x", "expected_version": 1})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("offset", [0, -1, 31])
+def test_session_move_refuses_dates_outside_tomorrow_to_30_days(client, district_official, offset):
+    session = SessionFactory(date=day(2))
+    client.force_login(district_official)
+    response = post(client, f"/api/bookings/sessions/{session.session_id}/move/",
+                    {"date": day(offset).strftime("%d-%m-%Y"), "reason": "x", "expected_version": 1})
+    assert response.status_code == 400 and response.json()["code"] == "outside_window"
