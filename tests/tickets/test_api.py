@@ -84,6 +84,8 @@ def test_stale_version_is_refused(desk_api, raipur):
                       format="json")
     assert r.status_code == 409
     assert r.json()["code"] == "stale_version" and r.json()["current_version"] == ticket["version"] + 1
+    changed = [e for e in r.json()["recent_events"] if e["kind"] == "priority_changed"]
+    assert [(e["from"], e["to"]) for e in changed] == [("P2", "P1")]
     assert Comment.objects.filter(body="reply").count() == 0
 
 

@@ -34,7 +34,7 @@ from accounts.permissions import (
 from helpdesk import validation
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets import intake, selectors, services
-from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketStatus
+from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus
 from tickets.numbers import normalise_number
 from tickets.services import Actor
 
@@ -64,7 +64,16 @@ class StaffView(BaseView):
     permission_classes = [IsStaffRole]
 
     def ticket(self, request, number) -> Ticket:
-        return selectors.ticket_get(user=request.user, number=number)
+        self._ticket = selectors.ticket_get(user=request.user, number=number)
+        return self._ticket
+
+    def handle_exception(self, exc):
+        # A change refused because the ticket moved on shows what changed: the latest events.
+        ticket = getattr(self, "_ticket", None)
+        if isinstance(exc, services.StaleVersion) and ticket is not None and "recent_events" not in exc.extra:
+            recent = TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("-id")[:10]
+            exc.extra["recent_events"] = [event_dict(e) for e in reversed(list(recent))]
+        return super().handle_exception(exc)
 
     def desk_ticket(self, request, number) -> Ticket:
         """Scope first (outside the caller's scope: 404), then the role (not a desk role: 403)."""
@@ -104,7 +113,9 @@ ERROR_409 = OpenApiExample("Illegal move", status_codes=["409"], response_only=T
     "status": "closed", "allowed": [], "version": 7})
 STALE_409 = OpenApiExample("Changed meanwhile", status_codes=["409"], response_only=True, value={
     "code": "stale_version", "detail": "This ticket changed since you opened it.", "current_version": 5,
-    "status": "in_progress"})
+    "status": "in_progress", "recent_events": [{"id": 88, "kind": "priority_changed", "actor": "sunita",
+                                                "from": "P3", "to": "P1", "payload": {}, "is_public": False,
+                                                "created_at": "2026-05-03T10:20:00+05:30"}]})
 GENERIC = OpenApiTypes.OBJECT
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                description="Same key + same body replays the first answer; a different body is 422.")
