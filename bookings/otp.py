@@ -50,7 +50,7 @@ def otp_request(*, mobile: str, ip: str, now: dt.datetime | None = None) -> OtpT
     ratelimit.hit("otp_mobile", mobile, settings.BOOKINGS_RATE_OTP_MOBILE)
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        txn = OtpTransaction(mobile=mobile, ip=ip or None, created_at=now, expires_at=now + OTP_VALID)
+        txn = OtpTransaction(mobile=mobile, ip=ratelimit.ip_or_none(ip), created_at=now, expires_at=now + OTP_VALID)
         txn.code_hmac = _code_hmac(str(txn.txn_id), code)
         txn.save()
         if Beneficiary.objects.filter(mobile=mobile).exists():

@@ -89,4 +89,15 @@ def cooldown(name: str, ident: str, seconds: int, *, now: float | None = None) -
 
 
 def client_ip(request) -> str:
+    """The client address as a rate-limit key: "unknown" when there is none (e.g. gunicorn on a
+    unix socket); use `ip_or_none` before storing it in an address column."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def ip_or_none(value: str) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None

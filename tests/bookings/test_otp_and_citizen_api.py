@@ -260,3 +260,12 @@ def test_idempotency_keys_are_per_citizen_and_otp_retries_send_one_sms(client, s
                                HTTP_IDEMPOTENCY_KEY="same-key", **auth(token))
         assert response.status_code == 200 and "Idempotent-Replayed" not in response
     assert Appointment.objects.filter(status="cancelled").count() == 2
+
+
+@pytest.mark.parametrize("address", ["", "unknown", "not-an-ip"])
+def test_otp_request_without_a_usable_client_address(client, address):
+    BeneficiaryFactory()
+    response = client.post("/api/bookings/citizen/otp/", {"mobile": MOBILE}, content_type="application/json",
+                           REMOTE_ADDR=address)
+    assert response.status_code == 200
+    assert OtpTransaction.objects.get().ip is None
