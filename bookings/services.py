@@ -1,12 +1,15 @@
 """Every write to appointments and sessions: rebook, cancel, manual registration, session move,
 staff lookups (they write the audit log). Pages, the API, imports and admin call these.
 
-Locks and order (so that concurrent rebookings never deadlock):
-1. the appointment row (SELECT ... FOR UPDATE OF the appointment only);
-2. the session rows whose seat counts change, always in ascending primary-key order, each by one
-   conditional UPDATE (`booked = booked + 1 WHERE booked < capacity`); the CheckConstraint
-   booked <= capacity backs it up. No seat arithmetic happens in Python.
-3. last, the change-feed advisory lock (PostgreSQL), held until commit.
+Locks and order, the same in every write (so that they never deadlock):
+1. session rows first, in ascending primary-key order (rebook: the appointment's current session
+   and the target; cancel: the current one; session move: the moved one);
+2. then appointment rows (SELECT ... FOR UPDATE OF the appointment only), re-checked: if the
+   appointment moved between the unlocked peek and its lock, the call is refused as stale;
+3. seat counts change only by conditional UPDATEs (`booked = booked + 1 WHERE booked <
+   capacity`) on those locked rows; the CheckConstraint booked <= capacity backs them up. No seat
+   arithmetic happens in Python;
+4. last, the change-feed advisory lock (PostgreSQL), held until commit.
 After commit: SMS confirmations leave through escalation.outbox (rows written in the transaction).
 """
 
@@ -18,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -197,8 +200,28 @@ def appointment_rebook(
                        expected_version=expected_version, reason=reason, today=today or today_ist())
 
 
+def _lock_sessions(*, appointment_id: uuid.UUID, target_session_id: uuid.UUID | None = None) -> tuple[int | None, dict]:
+    """Lock order step 1: the appointment's current session (peeked without a lock) and the
+    target, FOR UPDATE in primary-key order. Returns (peeked session pk, {session_id: Session})."""
+    peek = Appointment.objects.filter(appointment_id=appointment_id).values_list("session_id", flat=True).first()
+    condition = Q(pk=peek) if peek is not None else Q(pk__in=[])
+    if target_session_id is not None:
+        condition |= Q(session_id=target_session_id)
+    sessions = list(Session.objects.select_for_update(of=("self",)).select_related("centre")
+                    .filter(condition).order_by("pk"))
+    return peek, {session.session_id: session for session in sessions}
+
+
+def _check_not_moved(appointment: Appointment, peek: int | None) -> None:
+    if appointment.session_id != peek:
+        raise StaleVersion(_("This appointment was changed meanwhile; reload and try again."),
+                           current_version=appointment.version)
+
+
 def _rebook(*, appointment_id, session_id, slot, actor, expected_version, reason, today) -> Appointment:
+    peek, locked = _lock_sessions(appointment_id=appointment_id, target_session_id=session_id)
     appointment = _lock_appointment(appointment_id, actor, expected_version)
+    _check_not_moved(appointment, peek)
     rules.check_booked(appointment)
     if actor.is_citizen:
         rules.check_citizen_cutoff(appointment, today=today)
@@ -206,7 +229,7 @@ def _rebook(*, appointment_id, session_id, slot, actor, expected_version, reason
     else:
         reason = rules.check_reason(reason)
         rules.check_not_past(appointment, today=today)
-    target = Session.objects.select_related("centre").filter(session_id=session_id).first()
+    target = locked.get(session_id)
     if target is None:
         raise rules.session_not_found()
     rules.check_published(target)
@@ -249,7 +272,9 @@ def appointment_cancel(
     """Cancel a booked appointment and release its seat. Same locks and cutoffs as rebooking.
     On commit: an SMS to the beneficiary (outbox)."""
     today = today or today_ist()
+    peek, _locked = _lock_sessions(appointment_id=appointment_id)
     appointment = _lock_appointment(appointment_id, actor, expected_version)
+    _check_not_moved(appointment, peek)
     rules.check_booked(appointment)
     if actor.is_citizen:
         rules.check_citizen_cutoff(appointment, today=today)
@@ -313,10 +338,9 @@ def beneficiary_register_manual(
     beneficiary = Beneficiary.objects.create(
         reference_id=_new_reference_id(), name=name, birth_year=birth_year, gender=gender, mobile=mobile or None,
         mobile_slot=mobile_slot, district=district, channel=channel, dose1_vaccine=dose1_vaccine, dose1_date=dose1_date)
-    _record_change(kind="beneficiary.registered", beneficiary=beneficiary, appointment=None,
-                   payload={"name": name, "birth_year": birth_year, "gender": gender, "channel": channel,
-                            "district_id": district.cowin_id, "district_code": district.code,
-                            "mobile": mobile or None})
+    changes = [("beneficiary.registered", None, {
+        "name": name, "birth_year": birth_year, "gender": gender, "channel": channel,
+        "district_id": district.cowin_id, "district_code": district.code, "mobile": mobile or None})]
     appointment = None
     if session_id is not None:
         session = Session.objects.select_related("centre").filter(session_id=session_id).first()
@@ -333,9 +357,13 @@ def beneficiary_register_manual(
             confirmation_number=new_confirmation_number())
         _event(appointment, AppointmentEvent.Kind.BOOKED, actor, reason=_("Registered by hand (%(channel)s)")
                % {"channel": channel}, to_session=session, to_slot=slot)
-        _record_change(kind="appointment.booked", beneficiary=beneficiary, appointment=appointment,
-                       payload={"session_id": str(session.session_id), "slot": slot, "dose": dose,
-                                "confirmation_number": appointment.confirmation_number, "channel": channel})
+        changes.append(("appointment.booked", appointment, {
+            "session_id": str(session.session_id), "slot": slot, "dose": dose,
+            "confirmation_number": appointment.confirmation_number, "channel": channel}))
+    # The change feed's lock comes last, after every row lock (see the lock order above).
+    for kind, changed, payload in changes:
+        _record_change(kind=kind, beneficiary=beneficiary, appointment=changed, payload=payload)
+    if appointment is not None:
         _sms_confirmation(appointment, kind="booked")
     return beneficiary, appointment
 

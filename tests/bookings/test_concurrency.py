@@ -95,3 +95,43 @@ def test_crossing_rebookings_do_not_deadlock(districts_loaded):
     for session in (s1, s2):
         session.refresh_from_db()
         assert session.booked_dose1 == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_session_move_cancel_and_rebook_at_once_never_deadlock(districts_loaded):
+    """One lock order everywhere (sessions by pk, then appointments, then the feed): a session
+    moved while its citizens rebook out, others rebook in and some cancel."""
+    moved, other = SessionFactory(date=day(2), capacity_dose1=40), SessionFactory(date=day(3), capacity_dose1=40)
+    target = SessionFactory(date=day(4), capacity_dose1=40)
+    leaving = [book(BeneficiaryFactory(mobile=None, mobile_slot=None), moved) for _ in range(12)]
+    cancelling = [book(BeneficiaryFactory(mobile=None, mobile_slot=None), moved) for _ in range(6)]
+    arriving = [book(BeneficiaryFactory(mobile=None, mobile_slot=None), other) for _ in range(12)]
+    actor = services.BookingActor.staff(UserFactory(role="agent"))
+    jobs = ([lambda a=a: services.appointment_rebook(appointment_id=a.appointment_id, session_id=target.session_id,
+                                                      slot=SLOTS[0], actor=actor, reason="out") for a in leaving]
+            + [lambda a=a: services.appointment_rebook(appointment_id=a.appointment_id, session_id=moved.session_id,
+                                                        slot=SLOTS[1], actor=actor, reason="in") for a in arriving]
+            + [lambda a=a: services.appointment_cancel(appointment_id=a.appointment_id, actor=actor, reason="x")
+               for a in cancelling]
+            + [lambda: services.session_move(session_id=moved.session_id, new_date=day(5), actor=actor, reason="move")])
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def run(job):
+        try:
+            barrier.wait(timeout=60)
+            job()
+        except DomainError as exc:  # a refusal is fine (e.g. the target moved out of the window)
+            errors.append(("domain", exc.code))
+        except Exception as exc:  # noqa: BLE001 - a deadlock or any database error fails the test
+            errors.append(("error", repr(exc)))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        list(pool.map(run, jobs))
+    assert [e for e in errors if e[0] == "error"] == []
+    for session in Session.objects.filter(pk__in=[moved.pk, other.pk, target.pk]):
+        assert session.booked_dose1 == Appointment.objects.filter(session=session, status="booked", dose=1).count()
+    assert Session.objects.get(pk=moved.pk).date == day(5)
