@@ -1,6 +1,7 @@
 """CoWIN's public read API, in CoWIN's shape (DOMAIN.md §8), for tools written against CoWIN.
 
-Hot path, built for throughput: plain Django views (no DRF), the rendered JSON bytes cached per
+Hot path, built for throughput: plain Django views (no DRF), the rendered JSON bytes (and their
+gzip, for clients that accept it) cached per
 (endpoint, district or PIN, date) for COWIN_CACHE_SECONDS in the shared cache, with a short
 per-process copy in front (public availability may be a little stale: CoWIN allowed 30 minutes).
 One cheap Redis round trip per request counts the per-IP limit (RATE_COWIN_IP).
@@ -10,6 +11,7 @@ Errors use CoWIN's envelope {"errorCode", "error"}.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 import time
@@ -53,6 +55,18 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
 
 def _json(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
+
+
+def _cached_json(request, key: str, build) -> HttpResponse:
+    """The cached answer; gzip-compressed (compressed once per cache fill) when the client accepts it."""
+    raw, compressed = _cached(key, build)
+    if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
+        response = HttpResponse(compressed, content_type="application/json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(raw, content_type="application/json")
+    response["Vary"] = "Accept-Encoding"
+    return response
 
 
 def _one(request, name: str) -> str:
@@ -105,15 +119,17 @@ def _pincode(request) -> str:
     return raw
 
 
-def _cached(key: str, build) -> bytes:
+def _cached(key: str, build) -> tuple[bytes, bytes]:
+    """(JSON bytes, the same gzipped), from this process (5 s), the shared cache, or built."""
     now = time.monotonic()
     hit = _local.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    body = cache.get(key)
+    body = cache.get(f"{key}:v2")  # v2: (raw, gzip) pairs; plain bytes were v1
     if body is None:
-        body = build()
-        cache.set(key, body, timeout=settings.COWIN_CACHE_SECONDS)
+        raw = build()
+        body = (raw, gzip.compress(raw, compresslevel=6, mtime=0))
+        cache.set(f"{key}:v2", body, timeout=settings.COWIN_CACHE_SECONDS)
     if len(_local) > 5000:
         _local.clear()
     _local[key] = (now + min(_LOCAL_SECONDS, settings.COWIN_CACHE_SECONDS), body)
@@ -217,22 +233,24 @@ def districts(request, state_id: str):
 @_endpoint
 def find_by_pin(request):
     pincode, start = _pincode(request), _date(request)
-    return _json(_cached(f"cowin:fp:{pincode}:{start}", lambda: _find(_rows(pincode=pincode, start=start, days=1))))
+    return _cached_json(request, f"cowin:fp:{pincode}:{start}", lambda: _find(_rows(pincode=pincode, start=start, days=1)))
 
 
 @_endpoint
 def find_by_district(request):
     (pk, _name), start = _district(request), _date(request)
-    return _json(_cached(f"cowin:fd:{pk}:{start}", lambda: _find(_rows(district_pk=pk, start=start, days=1))))
+    return _cached_json(request, f"cowin:fd:{pk}:{start}", lambda: _find(_rows(district_pk=pk, start=start, days=1)))
 
 
 @_endpoint
 def calendar_by_pin(request):
     pincode, start = _pincode(request), _date(request)
-    return _json(_cached(f"cowin:cp:{pincode}:{start}", lambda: _calendar(_rows(pincode=pincode, start=start, days=7))))
+    return _cached_json(request, f"cowin:cp:{pincode}:{start}",
+                        lambda: _calendar(_rows(pincode=pincode, start=start, days=7)))
 
 
 @_endpoint
 def calendar_by_district(request):
     (pk, _name), start = _district(request), _date(request)
-    return _json(_cached(f"cowin:cd:{pk}:{start}", lambda: _calendar(_rows(district_pk=pk, start=start, days=7))))
+    return _cached_json(request, f"cowin:cd:{pk}:{start}",
+                        lambda: _calendar(_rows(district_pk=pk, start=start, days=7)))

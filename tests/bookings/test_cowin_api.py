@@ -95,3 +95,16 @@ def test_fast_path_serves_the_same_answers_with_security_headers(client, setting
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "bookings.middleware.fast_path"]
     assert client.get(url).content == fast.content  # the URLconf route gives the same bytes
     assert middleware.fast_path(lambda request: "next")(type("R", (), {"path_info": "/api/v2/admin/location/districts/"})()) == "next"
+
+
+def test_gzip_for_clients_that_accept_it(client):
+    import gzip
+    import json as jsonlib
+
+    SessionFactory(date=day(1))
+    params = {"district_id": "109", "date": ddmmyyyy(day(0))}
+    plain = client.get(BASE + "calendarByDistrict", params)
+    packed = client.get(BASE + "calendarByDistrict", params, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert jsonlib.loads(gzip.decompress(packed.content)) == plain.json()
+    assert plain["Vary"] == "Accept-Encoding"
