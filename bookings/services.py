@@ -185,8 +185,9 @@ def appointment_rebook(
 ) -> Appointment:
     """Move a booked appointment to another session and slot (DOMAIN.md §8).
 
-    Locks the appointment row, then changes the two sessions' seat counts by conditional UPDATEs
-    in primary-key order: if the target has no seat for this dose, SessionFull (APPOIN0040) is
+    Locks the current and the target session rows (primary-key order), then the appointment row,
+    then changes the two seat counts by conditional UPDATEs: if the target has no seat for this
+    dose, SessionFull (APPOIN0040) is
     raised and the transaction rolls back, so the old booking stays exactly as it was. Issues a
     new confirmation number, bumps the version, appends an event and a change-feed row.
     Before the transaction, one unlocked read refuses a target that is already full (the rush
