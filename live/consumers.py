@@ -79,7 +79,7 @@ class StatusConsumer(_GroupsConsumer):
 
     async def disconnect(self, code):
         if hasattr(self, "hub"):
-            self.hub.discard(self)
+            await self.hub.discard(self)
 
 
 def console_groups(user) -> list[str] | None:

@@ -39,8 +39,21 @@ class LocalFanout:
                 await layer.group_add(self.group, self.channel)
                 self.task = asyncio.get_running_loop().create_task(self._pump(layer, self.channel))
 
-    def discard(self, consumer) -> None:
+    async def discard(self, consumer) -> None:
+        """Remove a socket; the last one out unsubscribes this process (no receive is left
+        pending on the layer, which allows one receiving event loop at a time)."""
         self.members.discard(consumer)
+        async with self._lock:
+            if self.members or self.task is None:
+                return
+            task, channel = self.task, self.channel
+            self.task = None
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
+            try:
+                await get_channel_layer().group_discard(self.group, channel)
+            except Exception:
+                log.warning("status fan-out unsubscribe failed", exc_info=True)
 
     async def _pump(self, layer, channel: str) -> None:
         loop = asyncio.get_running_loop()
