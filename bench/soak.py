@@ -102,6 +102,7 @@ class Soak:
         self.ws_base = ws_base
         self.stats = Stats()
         self.stop = asyncio.Event()
+        self.stop_sockets = asyncio.Event()  # a few seconds after the load: the last events arrive
         self.districts = [r[0] for r in sql(stack.database_url, "SELECT id FROM accounts_district ORDER BY id")]
         self.categories = [r[0] for r in sql(stack.database_url, "SELECT code FROM tickets_category WHERE is_active")]
         self.stored: dict[str, str] = {}  # Idempotency-Key -> ticket number (2xx, created)
@@ -215,10 +216,10 @@ class Soak:
     async def socket(self, path: str, cookies: dict[str, str] | None) -> None:
         uri = self.ws_base.replace("http", "ws") + path
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else None
-        while not self.stop.is_set():
+        while not self.stop_sockets.is_set():
             try:
                 async with websockets.connect(uri, origin=self.base, additional_headers=headers) as ws:
-                    while not self.stop.is_set():
+                    while not self.stop_sockets.is_set():
                         try:
                             raw = await asyncio.wait_for(ws.recv(), 1.0)
                         except TimeoutError:
@@ -233,8 +234,10 @@ class Soak:
 
     async def run(self) -> float:
         console_cookies = dict((await login(self.base, "agent2")).cookies)
-        tasks = [asyncio.create_task(self.socket("/ws/console/", console_cookies)) for _ in range(self.args.consoles)]
-        tasks += [asyncio.create_task(self.socket("/ws/status/", None)) for _ in range(self.args.status_sockets)]
+        tasks = [asyncio.create_task(self.socket("/ws/console/", console_cookies), name=f"socket-c{n}")
+                 for n in range(self.args.consoles)]
+        tasks += [asyncio.create_task(self.socket("/ws/status/", None), name=f"socket-s{n}")
+                  for n in range(self.args.status_sockets)]
         await asyncio.sleep(1.0)
         started = time.monotonic()
         tasks += [asyncio.create_task(self.citizen(n)) for n in range(self.args.citizens)]
@@ -250,7 +253,11 @@ class Soak:
                 print(f"  {last - started:5.0f}s  requests {done}  tickets {len(self.stored)}", flush=True)
         self.stop.set()
         elapsed = time.monotonic() - started
-        await asyncio.wait(tasks, timeout=40)
+        clients = [t for t in tasks if not t.get_name().startswith("socket")]
+        await asyncio.wait(clients, timeout=40)
+        await asyncio.sleep(3)
+        self.stop_sockets.set()
+        await asyncio.wait(tasks, timeout=20)
         return elapsed
 
 
@@ -280,9 +287,9 @@ def checks(database_url: str, soak: Soak) -> list[tuple[str, object, bool]]:
          "GROUP BY notice_id, channel HAVING count(*) > 1) d"),
         ("SLA rows overdue by more than 60 s (escalations not fired)",
          "SELECT count(*) FROM escalation_ticketsla WHERE next_action_at < now() - interval '60 seconds'"),
-        ("notifications undelivered for more than 60 s",
+        ("notifications due and not delivered once settled",
          "SELECT count(*) FROM escalation_outboxmessage WHERE status IN ('pending', 'sending') "
-         "AND created_at < now() - interval '60 seconds' AND (next_attempt_at IS NULL OR next_attempt_at < now())"),
+         "AND (next_attempt_at IS NULL OR next_attempt_at < now() - interval '5 seconds')"),
     ]:
         value = sql(database_url, query)[0][0]
         out.append((label, value, value == 0))
@@ -372,7 +379,8 @@ def main() -> int:
         outbox = dict(sql(args.database_url, "SELECT status, count(*) FROM escalation_outboxmessage GROUP BY status"))
         print(f"  outbox by status: {outbox}")
         if not ok:
-            print(stack.logs()[-3000:])
+            for name in ("worker", "beat", "web"):
+                print(f"--- {name} log (tail)\n{stack.procs[name].log(2500)}")
         return 0 if ok else 1
 
 
