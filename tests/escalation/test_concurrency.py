@@ -16,7 +16,7 @@ from escalation.channels import ConsoleSms
 from escalation.models import Clock, EscalationRecord, OutboxMessage, TicketSLA
 from escalation.people import on_call_now
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def make_due(ticket, minutes_ago: int) -> None:

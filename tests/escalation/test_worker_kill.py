@@ -20,7 +20,7 @@ from tests.escalation.test_concurrency import make_due
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 
 def start_worker(tmp_path, hold_file: str = ""):

@@ -18,7 +18,7 @@ from live.models import Incident, Suspicion
 from live.spikes import _record
 from tickets.models import Category
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _race(n, work):

@@ -12,7 +12,7 @@ from helpdesk.asgi import application
 from live import services
 from tickets.services import Actor, ticket_comment, ticket_create, ticket_transition
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://testserver")
 

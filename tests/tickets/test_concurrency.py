@@ -9,7 +9,7 @@ from helpdesk.exceptions import Conflict
 from tickets.models import Comment, Ticket
 from tickets.services import Actor, ticket_comment, ticket_create
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_together(n, work):
