@@ -313,7 +313,8 @@ def main() -> int:
     parser.add_argument("--status-sockets", type=int, default=50)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--think", type=float, default=0.05, help="pause between a client's requests (s)")
-    parser.add_argument("--settle", type=float, default=75, help="seconds allowed for the engine to catch up")
+    parser.add_argument("--settle", type=float, default=300,
+                        help="seconds allowed for the engine and the outbox to catch up after the load")
     args = parser.parse_args()
 
     create_database(args.database_url)
@@ -338,7 +339,8 @@ def main() -> int:
         soak = Soak(args, stack, base, ws_base)
         elapsed = asyncio.run(soak.run())
 
-        deadline = time.monotonic() + args.settle
+        settle_started = time.monotonic()
+        deadline = settle_started + args.settle
         while time.monotonic() < deadline:
             overdue = sql(args.database_url, "SELECT count(*) FROM escalation_ticketsla "
                           "WHERE next_action_at < now() - interval '60 seconds'")[0][0]
@@ -347,6 +349,7 @@ def main() -> int:
             if not overdue and not pending:
                 break
             time.sleep(2)
+        settled_in = time.monotonic() - settle_started
         results = checks(args.database_url, soak)
         total = sum(len(v) for v in soak.stats.latency.values())
         errors = sum(n for kind, counts in soak.stats.status.items() for code, n in counts.items()
@@ -371,6 +374,8 @@ def main() -> int:
               f"events by socket and type: {dict(soak.live_events.most_common(8))}")
         if soak.stats.errors:
             print(f"first errors: {soak.stats.errors[:10]}")
+        print(f"\nafter the load: escalations and the outbox caught up in {settled_in:.0f} s "
+              f"(allowed {args.settle:.0f} s)")
         print("\n== checks")
         ok = True
         for label, value, passed in results:
