@@ -258,7 +258,14 @@ class CsvRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, str | bytes) else report.to_csv(data)
+        if isinstance(data, str | bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            # An error asked for as CSV: its code and message as a two-column table, not a 500.
+            rows = [("code", "detail"), (str(data.get("code", "")), str(data.get("detail", "")))]
+            return "\r\n".join(",".join(f'"{cell.replace(chr(34), chr(34) * 2)}"' for cell in row) for row in rows) + "\r\n"
+        return report.to_csv(data)
 
 
 class Accountability(APIView):

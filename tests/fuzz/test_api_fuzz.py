@@ -42,14 +42,7 @@ SEEN: dict[str, collections.Counter] = collections.defaultdict(collections.Count
 # fuzzing, owned by other apps. Each is reproduced exactly, xfail(strict=True), in
 # test_found_bugs.py; here the operation's fuzz test is xfail(strict=False), because whether a
 # few generated examples hit the bug depends on the draw.
-KNOWN_BUGS: dict[tuple[str, str], tuple[str, bool]] = {
-    ("GET /api/sla/accountability/", "*"): (
-        "escalation: ?format=csv of an error answer is a 500 (KeyError 'vendors'); "
-        "test_found_bugs.py::test_accountability_csv_of_an_error_is_not_a_500", False),
-    ("GET /api/tickets/", "*"): (
-        "tickets: created_before/created_after with an offset PostgreSQL refuses (-20:16) is a 500; "
-        "test_found_bugs.py::test_ticket_list_with_an_impossible_time_zone_offset_is_not_a_500", True),
-}
+KNOWN_BUGS: dict[tuple[str, str], tuple[str, bool]] = {}
 
 
 def _load_schema():
