@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import District
 from helpdesk import validation
 from helpdesk.exceptions import DomainError
+from helpdesk.queue import enqueue_on_commit
 
 from .models import (
     Appointment,
@@ -325,7 +326,7 @@ def import_start(*, kind: str, filename: str, raw: bytes, user=None) -> ImportRu
         run = ImportRun.objects.create(kind=kind, source=filename[:200], fmt=fmt, content=content, created_by=user)
         from .tasks import run_import
 
-        run_import.delay_on_commit(run.pk)
+        enqueue_on_commit(run_import, run.pk)
     return run
 
 

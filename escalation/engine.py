@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from helpdesk.queue import enqueue_on_commit
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
@@ -203,7 +204,7 @@ def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
     from .tasks import sweep as sweep_task
 
     eta = dt.datetime.fromtimestamp(slot, tz=dt.UTC)
-    transaction.on_commit(lambda: sweep_task.apply_async(eta=eta))
+    enqueue_on_commit(sweep_task, eta=eta)
 
 
 # --- The sweep ----------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk.queue import enqueue_on_commit
+
 from . import channels
 from .channels import DeliveryError
 from .models import Clock, OutboxMessage, VendorEndpoint
@@ -77,7 +79,7 @@ def _schedule(message_id: int, countdown: float = 0) -> None:
         return  # in-process: the periodic retry picks it up when due
     if countdown > MAX_COUNTDOWN:
         return
-    transaction.on_commit(lambda: deliver_message.apply_async((message_id,), countdown=countdown or None))
+    enqueue_on_commit(deliver_message, message_id, countdown=countdown or None)
 
 
 def schedule_many(message_ids: list[int]) -> None:
@@ -87,7 +89,7 @@ def schedule_many(message_ids: list[int]) -> None:
     from .tasks import deliver_messages
 
     ids = list(message_ids)
-    transaction.on_commit(lambda: deliver_messages.delay(ids))
+    enqueue_on_commit(deliver_messages, ids)
 
 
 def _obsolete(message: OutboxMessage) -> bool:

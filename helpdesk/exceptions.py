@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis.exceptions
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -72,7 +73,25 @@ class ServiceUnavailable(DomainError):
     code = "unavailable"
 
 
+# A backing service (Redis: cache, rate counters, broker) is unreachable. Nothing was committed
+# (the request's transaction rolled back), so the client may retry, with the same Idempotency-Key.
+BACKING_SERVICE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+RETRY_AFTER_SECONDS = 5
+
+
+def backing_service_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "A backing service is briefly unavailable. Nothing was saved; retry in a few seconds "
+        "(with the same Idempotency-Key).",
+        code="backing_service_unavailable",
+    )
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, BACKING_SERVICE_ERRORS):
+        response = Response(backing_service_unavailable().as_dict(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, DomainError):
         response = Response(exc.as_dict(), status=exc.status_code)
         if isinstance(exc, TooManyRequests):

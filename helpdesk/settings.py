@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "helpdesk.middleware.BackingServiceMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -183,7 +184,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Kolkata"
 # Delayed tasks are only a lag-shortener; the sweep is the truth (see escalation/README section).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# Publishing a task never holds a request for long when the broker is down: the work is in the
+# database already and the periodic sweeps pick it up (helpdesk/queue.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Period of the SLA/escalation sweep, seconds (Celery beat, or the embedded timer).
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 15)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from helpdesk.queue import enqueue_on_commit
+
 from .broadcast import broadcast
 
 STATUS = "status"
@@ -81,7 +83,7 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     if any(event.kind == "created" for event in events):
         from .tasks import spike_check_task
 
-        spike_check_task.delay_on_commit(ticket.category_id, ticket.district_id)
+        enqueue_on_commit(spike_check_task, ticket.category_id, ticket.district_id)
 
 
 def incident_groups(incident, *, public: bool = True) -> list[str]:

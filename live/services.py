@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import District
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
+from helpdesk.queue import enqueue_on_commit
 
 from . import events
 from .models import (
@@ -185,7 +186,7 @@ def _add_update(incident: Incident, *, body_en: str, body_hi: str, actor, public
     if public:
         from .tasks import notify_linked_requesters
 
-        notify_linked_requesters.delay_on_commit(update.pk)
+        enqueue_on_commit(notify_linked_requesters, update.pk)
         transaction.on_commit(bump_status_version)
     return update
 

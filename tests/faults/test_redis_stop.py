@@ -132,10 +132,6 @@ def test_redis_stop_loses_no_ticket_and_live_updates_and_escalations_resume(stac
     assert actual["outbox"] == expected["outbox"], "their notifications: lost or doubled"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tickets: while Redis is down, POST /api/public/tickets/ answers a plain 500 (redis ConnectionError "
-    "from the anonymous throttles' cache read in DRF check_throttles, tickets/api/throttles.py via "
-    "PublicView.initial) instead of a clear 503 with Retry-After (or failing open)"))
 def test_a_complaint_during_a_redis_outage_gets_a_clear_503_and_its_retry_is_stored(stack):
     base = stack.start_web(workers=1)
     if not has_complaint_api(base):

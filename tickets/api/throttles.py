@@ -10,6 +10,7 @@ window and expiring with it (on Redis: INCR + EXPIRE NX + TTL in one pipelined r
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -21,6 +22,8 @@ from rest_framework.throttling import BaseThrottle
 
 from helpdesk import validation
 from helpdesk.exceptions import InvalidInput, TooManyRequests
+
+log = logging.getLogger(__name__)
 
 
 def _hit(key: str, duration: int) -> tuple[int, float]:
@@ -61,7 +64,12 @@ class _CounterThrottle(BaseThrottle):
             return True
         rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
         number, duration = _parse_rate(rate)
-        count, self._wait = _hit(f"throttle:{self.scope}:{ident}", duration)
+        try:
+            count, self._wait = _hit(f"throttle:{self.scope}:{ident}", duration)
+        except Exception:  # the cache (Redis) is down: take the complaint, do not count it
+            # Losing a citizen's complaint is worse than an unthrottled minute; the outage is logged.
+            log.warning("rate limit %s not counted: cache unavailable", self.scope, exc_info=True)
+            return True
         return count <= number
 
     def wait(self) -> float:
