@@ -49,5 +49,21 @@ faults: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
+## Benchmarks (bench/README.md): each starts its own servers against PostgreSQL + Redis and prints its figures
+bench-intake: $(STAMP)
+	$(BIN)/python bench/ticket_intake.py $(BENCH_ARGS)
+
+bench-sweep: $(STAMP)
+	$(BIN)/python bench/escalation_sweep.py $(BENCH_ARGS)
+
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/ws_fanout.py $(BENCH_ARGS)
+
+bench-bookings: $(STAMP)
+	$(BIN)/python bench/bookings.py $(BENCH_ARGS)
+
+bench-dashboards: $(STAMP)
+	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache
