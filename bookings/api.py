@@ -21,7 +21,7 @@ from accounts.permissions import IsDesk, IsDeskOrDistrict, IsSupervisor
 from helpdesk import validation
 from helpdesk.exceptions import InvalidInput
 
-from . import inputs, otp, ratelimit, rules, selectors, services
+from . import inputs, otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)
 from .auth import CitizenTokenAuthentication, bearer
 from .imports import import_start
 from .models import ImportRun, Vaccine

@@ -11,6 +11,8 @@ from typing import Any
 import redis.exceptions
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -75,7 +77,10 @@ class ServiceUnavailable(DomainError):
 
 # A backing service (Redis: cache, rate counters, broker) is unreachable. Nothing was committed
 # (the request's transaction rolled back), so the client may retry, with the same Idempotency-Key.
-BACKING_SERVICE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# A database connection cut mid-request (OperationalError/InterfaceError) is the same case: the
+# transaction did not commit.
+BACKING_SERVICE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                          DatabaseOperationalError, DatabaseInterfaceError)
 RETRY_AFTER_SECONDS = 5
 
 

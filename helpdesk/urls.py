@@ -27,3 +27,4 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("reports.urls")),
 ]
+handler500 = "helpdesk.views.server_error"

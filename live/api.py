@@ -294,7 +294,8 @@ class IncidentListView(BaseView):
 class IncidentDetailView(BaseView):
     permission_classes = [IsStaffRole]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, examples=[INCIDENT_EXAMPLE], summary="One incident")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, examples=[INCIDENT_EXAMPLE], summary="One incident",
+                   operation_id="live_incident_retrieve")
     def get(self, request, incident_id: int):
         incident = selectors.incident_get(user=request.user, incident_id=incident_id)
         updates = incident.updates.all() if IsDesk().has_permission(request, self) else incident.updates.filter(

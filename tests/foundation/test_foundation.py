@@ -124,3 +124,30 @@ def test_seed_demo_is_idempotent():
     assert User.objects.count() == count
     roles = set(User.objects.values_list("role", flat=True))
     assert roles >= {"agent", "supervisor", "district_official", "vendor_engineer", "vendor_officer", "admin"}
+
+
+@pytest.mark.django_db
+def test_a_database_outage_during_an_api_request_is_a_503_to_retry(client, monkeypatch, make_user):
+    from django.db import OperationalError
+
+    from tickets.api import views as ticket_views
+
+    client.force_login(make_user("agent"))
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ticket_views.TicketListCreate, "get", broken, raising=False)
+    response = client.get("/api/tickets/")
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert response.json()["code"] == "backing_service_unavailable"
+
+
+def test_an_api_500_is_json(rf):
+    from helpdesk.views import server_error
+
+    response = server_error(rf.get("/api/tickets/"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert server_error(rf.get("/console/"))["Content-Type"].startswith("text/html")
