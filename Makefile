@@ -26,7 +26,6 @@ prod: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
