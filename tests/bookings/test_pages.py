@@ -146,3 +146,15 @@ def test_openapi_schema_documents_the_bookings_endpoints(client, agent):
                  "/api/bookings/appointments/{appointment_id}/rebook/", "/api/bookings/citizen/beneficiaries/",
                  "/api/v2/appointment/sessions/public/calendarByDistrict", "/api/v2/admin/location/districts/{state_id}"):
         assert path in paths, path
+
+
+def test_appointment_status_label_follows_the_language():
+    from django.utils import translation
+
+    from bookings.templatetags.bookings_labels import appointment_status
+
+    with translation.override("hi"):
+        assert appointment_status("booked") == "बुक"
+    with translation.override("en"):
+        assert appointment_status("booked") == "Booked"
+    assert appointment_status("unknown") == "unknown"
