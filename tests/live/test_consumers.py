@@ -29,6 +29,10 @@ async def _connect(path: str, user=None, origin=ORIGIN):
         headers.append((b"cookie", await sync_to_async(_cookie)(user)))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # End the refused consumer inside this event loop; left running, its cancellation at the
+        # loop's close can wait forever on a thread-sensitive call (asgiref).
+        await communicator.disconnect()
     return communicator, connected
 
 
