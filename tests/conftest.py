@@ -73,6 +73,20 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def raipur(db):
+    from accounts.models import District
+
+    return District.objects.get(code="raipur")
+
+
+@pytest.fixture
+def bastar(db):
+    from accounts.models import District
+
+    return District.objects.get(code="bastar")
+
+
+@pytest.fixture
 def make_user(db):
     def make(role: str = "agent", **kwargs):
         return UserFactory(role=role, **kwargs)

@@ -25,16 +25,6 @@ def components(db):
 
 
 @pytest.fixture
-def raipur(db):
-    return District.objects.get(code="raipur")
-
-
-@pytest.fixture
-def bastar(db):
-    return District.objects.get(code="bastar")
-
-
-@pytest.fixture
 def otp(db):
     return Category.objects.get(code="otp-not-received")
 

@@ -8,16 +8,6 @@ from tickets.services import Actor, ticket_create
 
 
 @pytest.fixture
-def raipur(db):
-    return District.objects.get(code="raipur")
-
-
-@pytest.fixture
-def bastar(db):
-    return District.objects.get(code="bastar")
-
-
-@pytest.fixture
 def otp_category(db):
     return Category.objects.get(code="otp-not-received")
 
