@@ -66,8 +66,9 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
     if sla is None:
         if not any(e.kind == "created" for e in relevant):
             return
-        sla = sla_start(ticket, now)
-    live = {c.kind: c for c in sla.clocks.exclude(state=Clock.State.STOPPED)}
+        sla, live = sla_start(ticket, now)
+    else:
+        live = {c.kind: c for c in sla.clocks.exclude(state=Clock.State.STOPPED)}
     snap = sla.snapshot
     for event in relevant:
         if event.kind == "first_response":
@@ -103,15 +104,14 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
                     _stop(sla, live, kind, now, "resolved" if kind != ClockKind.FIRST_RESPONSE else "closed")
             elif after == TicketStatus.REOPENED and ClockKind.RESOLUTION not in live:
                 live[ClockKind.RESOLUTION] = _start(sla, ClockKind.RESOLUTION, now)
-    arm(sla, now)
+    arm(sla, now, running=list(live.values()))  # `live` holds every clock not stopped
 
 
-def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
+def sla_start(ticket: Ticket, now: dt.datetime) -> tuple[TicketSLA, dict[str, Clock]]:
+    """Snapshot the policy and start the citizen's clocks (first cycle) of a new ticket."""
     policy = select_policy(ticket)
     sla = TicketSLA.objects.create(ticket=ticket, policy=policy, snapshot=snapshot(policy, ticket))
-    for kind in CITIZEN_CLOCKS:
-        _start(sla, kind, now)
-    return sla
+    return sla, {kind: _start(sla, kind, now, cycle=1) for kind in CITIZEN_CLOCKS}
 
 
 def _next_cycle(sla: TicketSLA, kind: str) -> int:
@@ -119,13 +119,14 @@ def _next_cycle(sla: TicketSLA, kind: str) -> int:
     return (last or 0) + 1
 
 
-def _start(sla: TicketSLA, kind: str, now: dt.datetime, eta_at: dt.datetime | None = None, actor=SYSTEM) -> Clock:
+def _start(sla: TicketSLA, kind: str, now: dt.datetime, eta_at: dt.datetime | None = None, actor=SYSTEM,
+           cycle: int | None = None) -> Clock:
     snap = sla.snapshot
     if eta_at is not None:
         goal = max(1, int((eta_at - now).total_seconds() // 60))
     else:
         goal = int(snap["targets"][kind if kind != ClockKind.ETA else "eta"])
-    clock = ck.new_clock(sla=sla, kind=kind, cycle=_next_cycle(sla, kind), now=now, goal_minutes=goal,
+    clock = ck.new_clock(sla=sla, kind=kind, cycle=cycle or _next_cycle(sla, kind), now=now, goal_minutes=goal,
                          snapshot=snap, business=kind != ClockKind.ETA, eta_at=eta_at)
     clock.save()
     record(sla.ticket_id, "clock_started", clock, actor=actor, goal_minutes=goal, policy=snap.get("policy_name"),

@@ -406,7 +406,7 @@ def ticket_link_incident(*, ticket_id: int, incident_id: int | None, actor: Acto
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ticket_record_event(
     *, ticket_id: int, kind: str, actor: Actor, payload: dict | None = None, is_public: bool = False,
     from_value: str = "", to_value: str = "",
@@ -414,7 +414,8 @@ def ticket_record_event(
     """Append an event that changes no ticket field (SLA warnings, breaches, escalations, ETAs).
     Used by the escalation engine, which never saves ticket rows itself. Does not bump version
     and does not lock the ticket (the caller holds its own locks). Called from a listener of the
-    same ticket's events, it reuses the ticket being dispatched instead of reading it again."""
+    same ticket's events, it reuses the ticket being dispatched instead of reading it again.
+    No savepoint of its own: an insert that fails fails the caller's whole transaction."""
     ticket = hooks.dispatching(ticket_id) or Ticket.objects.select_related("district", "category").get(pk=ticket_id)
     changes = _Changes(ticket, actor)
     changes.add(kind, from_value=from_value, to_value=to_value, payload=payload, is_public=is_public)
