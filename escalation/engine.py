@@ -338,7 +338,7 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
                            new_intent=True, deliver_on_commit=False)
             _batch().append(message.pk)
     record(ticket.pk, "escalation_fired", clock, level=rec.level, loop=rec.loop, record_id=rec.pk,
-           recipients=names, targets=level.get("targets", []), late_seconds=int((now - action.at).total_seconds()))
+           recipients=names, targets=level.get("targets", []), channels=level.get("channels", []), late_seconds=int((now - action.at).total_seconds()))
     return rec
 
 

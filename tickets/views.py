@@ -25,6 +25,7 @@ from .api.throttles import check_anonymous
 from .models import OPEN_STATUSES, Channel, Priority, RequesterKind, Ticket, TicketStatus
 from .numbers import normalise_number
 from .services import Actor, StaleVersion
+from .timeline import Audience, audience_for, render_timeline
 
 COMPLAINT_FIELDS = ("name", "mobile", "district", "category", "description", "reference_id", "language")
 
@@ -99,7 +100,8 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _error(request, "tickets/status_lookup.html", context, exc)
     return render(request, "tickets/status_lookup.html",
-                  {**context, "ticket": ticket, "thread": selectors.public_thread(ticket)})
+                  {**context, "ticket": ticket, "thread": selectors.public_thread(ticket),
+                   "timeline": _citizen_timeline(ticket)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,7 +113,7 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
         raise Http404 from None
     except DomainError as exc:
         return _error(request, "tickets/public_ticket.html", {}, exc)
-    context = {"ticket": ticket, "thread": selectors.public_thread(ticket)}
+    context = {"ticket": ticket, "thread": selectors.public_thread(ticket), "timeline": _citizen_timeline(ticket)}
     if request.method == "POST":
         try:
             values = _single(request.POST, ("body",))
@@ -123,6 +125,10 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
         messages.success(request, _("Your reply was sent."))
         return redirect(request.path)
     return render(request, "tickets/public_ticket.html", context)
+
+
+def _citizen_timeline(ticket: Ticket) -> list:
+    return render_timeline(selectors.ticket_events(ticket), audience=Audience.CITIZEN)
 
 
 # --- Staff ------------------------------------------------------------------------------------
@@ -227,6 +233,7 @@ def _ticket_context(request, ticket: Ticket) -> dict:
     events = selectors.ticket_events(ticket)
     return {
         "ticket": ticket, "thread": selectors.staff_thread(ticket), "events": events,
+        "timeline": render_timeline(events, audience=audience_for(request.user)),
         "last_event_id": events[-1].pk if events else 0,
         "can_act": is_desk(request.user), "can_merge": is_supervisor(request.user),
         "statuses": [s for s in TicketStatus.choices if s[0] != TicketStatus.MERGED],
@@ -339,7 +346,8 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
         seen = post.get("seen_event", "0")
         ticket.refresh_from_db()
         context = _ticket_context(request, ticket)
-        context["changes_since"] = selectors.ticket_events(ticket, after_id=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 18 else 0)
+        since = selectors.ticket_events(ticket, after_id=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 18 else 0)
+        context["changes_since"] = render_timeline(since, audience=audience_for(request.user))
         context["error"] = exc.detail
         context["draft"] = post.get("body", "")
         return render(request, "tickets/ticket_detail.html", context, status=409)
