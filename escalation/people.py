@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 
 from accounts.models import User
 
-from .models import Contact, OnCallRotation, TargetKind, VendorEndpoint
+from . import rotations
+from .models import Contact, OnCallRotation, RotationOverride, TargetKind, VendorEndpoint
 
-ADDRESS_ORDER = ("sms", "email")
+ADDRESS_ORDER = ("sms", "email")  # a person's addresses, in the order fallbacks try them
+CHANNELS = ("sms", "email", "voice")  # what a ladder level may ask for (voice calls the mobile)
+OVERRIDE_LOOKBACK = dt.timedelta(days=2)
+OVERRIDE_LOOKAHEAD = dt.timedelta(days=60)
 
 
 _CACHE: dict[tuple, tuple[float, object]] = {}
@@ -33,26 +37,49 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def on_call_now(vendor_id: int, now: dt.datetime) -> User | None:
-    """The member of the vendor's first active rotation whose shift covers `now`."""
+@dataclass
+class Plan:
+    """A rotation as the pure functions of `rotations` need it, plus the people by id."""
+
+    rotation: OnCallRotation
+    turns: rotations.Turns
+    overrides: list[rotations.Span]
+    users: dict[int, User]
+
+
+def rotation_plan(rotation: OnCallRotation, now: dt.datetime) -> Plan:
+    """Load a rotation's active members and the overrides near `now` (two queries)."""
+    members = list(rotation.members.select_related("user").filter(user__is_active=True))
+    overrides = list(RotationOverride.objects.select_related("user").filter(
+        rotation=rotation, user__is_active=True, ends_at__gt=now - OVERRIDE_LOOKBACK,
+        starts_at__lt=now + OVERRIDE_LOOKAHEAD))
+    users = {m.user.pk: m.user for m in members} | {o.user.pk: o.user for o in overrides}
+    turns = rotations.Turns(rotation.starts_at, rotation.shift_hours, tuple(m.user.pk for m in members))
+    spans = [rotations.Span(o.user_id, o.starts_at, o.ends_at, o.pk) for o in overrides]
+    return Plan(rotation, turns, spans, users)
+
+
+def vendor_plan(vendor_id: int, now: dt.datetime) -> Plan | None:
+    """The vendor's first active rotation (the one escalations use), cached briefly."""
 
     def load():
-        rotation = (OnCallRotation.objects.filter(vendor_id=vendor_id, is_active=True)
-                    .order_by("id").first())
-        if rotation is None:
-            return None, []
-        return rotation, list(rotation.members.select_related("user").filter(user__is_active=True))
+        rotation = OnCallRotation.objects.filter(vendor_id=vendor_id, is_active=True).order_by("id").first()
+        return rotation_plan(rotation, now) if rotation is not None else None
 
-    rotation, members = _cached(("oncall", vendor_id), load)
-    if rotation is None or not members or rotation.starts_at > now:
+    return _cached(("oncall", vendor_id), load)
+
+
+def on_call_now(vendor_id: int, now: dt.datetime) -> User | None:
+    """Who the vendor's first active rotation has on call at `now`, overrides included."""
+    plan = vendor_plan(vendor_id, now)
+    if plan is None:
         return None
-    shift = dt.timedelta(hours=rotation.shift_hours)
-    index = int((now - rotation.starts_at) // shift) % len(members)
-    return members[index].user
+    current, _next = rotations.now_and_next(plan.turns, plan.overrides, now)
+    return plan.users.get(current.user_id) if current and current.user_id else None
 
 
 def address(user: User, channel: str) -> str:
-    if channel == "sms":
+    if channel in ("sms", "voice"):
         return user.mobile
     if channel == "email":
         return user.email
@@ -99,7 +126,7 @@ def recipients(*, targets: list[str], channels: list[str], vendor_id: int | None
         if user.pk in seen:
             continue
         seen.add(user.pk)
-        wanted = [c for c in channels if c in ADDRESS_ORDER] or ["sms"]
+        wanted = [c for c in channels if c in CHANNELS] or ["sms"]
         usable = [(c, address(user, c)) for c in wanted if address(user, c)]
         spare = [(c, address(user, c)) for c in ADDRESS_ORDER if c not in wanted and address(user, c)]
         if not usable and spare:

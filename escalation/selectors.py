@@ -1,17 +1,19 @@
-"""Reads: a ticket's clocks, the vendor queue, what a signed link shows."""
+"""Reads: a ticket's clocks, the vendor queue, what a signed link shows, who is on call."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts import permissions
+from accounts.models import Vendor
 from tickets.models import OPEN_STATUSES, Ticket
 
 from . import clocks as ck
-from .models import Clock, EscalationRecord, TicketSLA
+from . import people, rotations
+from .models import Clock, Contact, EscalationRecord, OnCallRotation, TicketSLA
 
 
 def _minutes(delta: dt.timedelta) -> int:
@@ -79,3 +81,52 @@ def visible_ticket(user, ticket_id: int) -> Ticket | None:
     """The ticket if `user` may see it, else None (reported as 404)."""
     return permissions.scope_tickets(user, Ticket.objects.select_related("district", "category")).filter(
         pk=ticket_id).first()
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "name": user.get_full_name() or user.username, "username": user.username}
+
+
+def on_call_preview(user, *, vendor_id: int | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """Per vendor `user` may see (desk: every vendor, or `vendor_id`; vendor staff: their own),
+    who each ladder level reaches: for every active rotation the person on call now (until when)
+    and next (from when), overrides included; the responsible officers and vendor heads.
+    Queries: 2 + 2 per active rotation."""
+    now = now or timezone.now()
+    vendors = Vendor.objects.order_by("name")
+    if permissions.is_vendor(user):
+        vendors = vendors.filter(pk=user.vendor_id)
+    elif not permissions.is_desk(user):
+        return []
+    if vendor_id is not None:
+        vendors = vendors.filter(pk=vendor_id)
+    vendors = list(vendors.prefetch_related(
+        Prefetch("rotations", queryset=OnCallRotation.objects.filter(is_active=True).order_by("id")),
+        Prefetch("contacts", queryset=Contact.objects.filter(user__is_active=True).select_related("user")
+                 .order_by("designation", "position"))))
+    out = []
+    for vendor in vendors:
+        rows = []
+        for rotation in vendor.rotations.all():
+            plan = people.rotation_plan(rotation, now)
+            current, upcoming = rotations.now_and_next(plan.turns, plan.overrides, now)
+            rows.append({
+                "id": rotation.pk, "name": rotation.name,
+                "now": _shift(current, plan), "next": _shift(upcoming, plan),
+            })
+        contacts = list(vendor.contacts.all())
+        out.append({
+            "vendor_id": vendor.pk, "vendor": vendor.name, "rotations": rows,
+            "responsible_officers": [_person(c.user) for c in contacts
+                                     if c.designation == Contact.Designation.RESPONSIBLE_OFFICER],
+            "vendor_heads": [_person(c.user) for c in contacts if c.designation == Contact.Designation.VENDOR_HEAD],
+        })
+    return out
+
+
+def _shift(shift: rotations.Shift | None, plan: people.Plan) -> dict | None:
+    if shift is None:
+        return None
+    person = plan.users.get(shift.user_id) if shift.user_id else None
+    return {"person": _person(person) if person else None, "from": shift.starts_at if shift.starts_at.year > 1 else None,
+            "until": shift.ends_at, "override": shift.override_id is not None}

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import engine, outbox
+from . import engine, oncall, outbox
 
 
 @shared_task(acks_late=True)
@@ -27,3 +27,10 @@ def sweep() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def outbox_retry() -> dict:
     return outbox.outbox_retry()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def oncall_handoff() -> int:
+    """Periodic (every minute): the hand-off SMS to whoever's shift has just begun (exactly once
+    per shift change, by the outbox key)."""
+    return oncall.handoff_sweep()

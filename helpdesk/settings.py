@@ -203,6 +203,8 @@ OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)
 CELERY_BEAT_SCHEDULE["escalation-sweep"] = {"task": "escalation.tasks.sweep", "schedule": float(SLA_SWEEP_SECONDS)}
 CELERY_BEAT_SCHEDULE["escalation-outbox-retry"] = {"task": "escalation.tasks.outbox_retry",
                                                    "schedule": float(OUTBOX_RETRY_SECONDS)}
+# The hand-off SMS to the engineer whose on-call shift has just begun (exactly once per change).
+CELERY_BEAT_SCHEDULE["escalation-oncall-handoff"] = {"task": "escalation.tasks.oncall_handoff", "schedule": 60.0}
 # Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
 ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
 
