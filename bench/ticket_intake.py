@@ -1,50 +1,119 @@
 #!/usr/bin/env python
-"""Ticket intake benchmark: citizens and agents creating tickets over HTTP, in the production shape.
+"""Ticket intake, side by side with django-helpdesk 2.6.1, in the production shape.
 
-    .venv/bin/python bench/ticket_intake.py [--seconds 20] [--clients 32] [--workers 4]
+    .venv/bin/python bench/ticket_intake.py [--seconds 15] [--connections 32] [--threads 2]
+        [--workers 4] [--preload N] [--skip-peer]
 
-What it does, in one command:
-1. creates (if missing) and migrates a dedicated PostgreSQL database (BENCH_DATABASE_URL, default
-   postgres://postgres@127.0.0.1:5432/cg_bench_tickets) and uses Redis db BENCH_REDIS_URL (default
-   redis://127.0.0.1:6379/1) for the cache/rate-limit counters and the Celery broker;
-2. starts gunicorn sync workers (HELPDESK_SERVER=wsgi) on a free port, with the anonymous rate
-   limits raised through RATE_ANON_IP / RATE_ANON_MOBILE (all clients come from 127.0.0.1; the
-   limits themselves are tested in tests/tickets);
-3. logs the bench agents in once each (session cookie + CSRF token; never a password per request);
-4. runs --clients concurrent clients for --seconds: half post citizen complaints
-   (POST /api/public/tickets/), half post agents' phone tickets (POST /api/tickets/), every
-   ticket with a fresh mobile so each request creates a ticket (SMS receipt queued in the outbox);
-5. then, on the same server in the same run, the same clients hit a trivial endpoint
-   (GET /api/categories/: Django + DRF, no database) for the ceiling;
-6. prints tickets/s, p50/p99 latency, errors, and the intake rate as a share of the ceiling.
+One run, one load generator (wrk, Debian's package), the same gunicorn sync worker count and the
+same connection count for both systems, one after the other:
+1. the peer (bench/peer.py: django-helpdesk from PyPI in a scratch venv outside the repository,
+   PostgreSQL, DEBUG=False, a public queue): the ceiling of a trivial view (`/ping/`) and its public
+   form `POST /helpdesk/tickets/submit/` (CSRF pair taken once, like a browser tab re-posting);
+2. this project (its own database, Redis, gunicorn for HTTP and a Celery worker, as `bin/prod`
+   runs them): the ceiling of `GET /api/categories/`, the citizen path `POST /api/public/tickets/`
+   and the agent path `POST /api/tickets/` (a session logged in once; CSRF header).
+Every ticket has a fresh random mobile (or e-mail), so every request creates one. Tickets are
+counted as rows in each database before and after each phase; wrk's latency distribution gives
+p50/p99; any non-2xx/3xx answer or socket error is an error. It prints one table with the ratio
+to the peer's public form, the load average before each phase, and the resident memory of each
+web worker and Celery worker after the run.
 
-The load generator is a minimal asyncio HTTP/1.1 client (gunicorn's sync workers close the
-connection after each response), so it costs little CPU on the shared two cores.
+--preload N first bulk-loads N tickets into this project's database (`seed_demo --size N`), for the
+"cost stays flat as data grows" runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import random
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peer  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv/bin/python")
 GUNICORN = str(ROOT / ".venv/bin/gunicorn")
+CELERY = str(ROOT / ".venv/bin/celery")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cg_bench_tickets")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
-AGENTS = 8
-PASSWORD = "bench-agent-pw"
+AGENT, PASSWORD = "bench-agent-0", "bench-agent-pw"
+
+LUA_COMMON = r"""
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + tid * 7919)
+  init_args(args)
+end
+local function mobile()
+  return string.format("%d%09d", math.random(6, 9), math.random(0, 999999999))
+end
+"""
+
+LUA_CITIZEN = LUA_COMMON + r"""
+local districts, categories = {}, {}
+function init_args(args)
+  for d in string.gmatch(args[1], "[^,]+") do table.insert(districts, d) end
+  for c in string.gmatch(args[2], "[^,]+") do table.insert(categories, c) end
+end
+function request()
+  local body = string.format(
+    '{"name":"Bench Citizen","mobile":"%s","district":%s,"category":"%s",' ..
+    '"description":"OTP not received for two hours","language":"%s"}',
+    mobile(), districts[math.random(#districts)], categories[math.random(#categories)],
+    (math.random(2) == 1) and "en" or "hi")
+  return wrk.format("POST", "/api/public/tickets/", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+LUA_AGENT = LUA_COMMON + r"""
+local districts, categories, cookie, csrf = {}, {}, "", ""
+function init_args(args)
+  for d in string.gmatch(args[1], "[^,]+") do table.insert(districts, d) end
+  for c in string.gmatch(args[2], "[^,]+") do table.insert(categories, c) end
+  cookie, csrf = args[3], args[4]
+end
+function request()
+  local body = string.format(
+    '{"district":%s,"category":"%s","channel":"phone","name":"Caller","mobile":"%s",' ..
+    '"description":"Caller cannot see slots at her centre"}',
+    districts[math.random(#districts)], categories[math.random(#categories)], mobile())
+  return wrk.format("POST", "/api/tickets/", {["Content-Type"] = "application/json",
+    ["Cookie"] = cookie, ["X-CSRFToken"] = csrf, ["Referer"] = "http://127.0.0.1/"}, body)
+end
+"""
+
+LUA_PEER_FORM = LUA_COMMON + r"""
+local cookie, token = "", ""
+function init_args(args)
+  cookie, token = args[1], args[2]
+end
+function request()
+  local body = string.format(
+    "csrfmiddlewaretoken=%s&title=OTP+not+received&body=OTP+not+received+for+two+hours&" ..
+    "submitter_email=citizen%d%d%%40example.org&priority=3",
+    token, tid, math.random(0, 999999999))
+  return wrk.format("POST", "/helpdesk/tickets/submit/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = cookie,
+    ["Referer"] = "http://127.0.0.1/helpdesk/tickets/submit/"}, body)
+end
+"""
 
 
 def free_port() -> int:
@@ -53,186 +122,249 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def server_env() -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "HELPDESK_SERVER": "wsgi",
-           "CHANNEL_PREFIX": "hd-bench-tickets", "RATE_ANON_IP": "100000000/min", "RATE_ANON_MOBILE": "100000000/min",
-           "LOG_LEVEL": "WARNING", "DEBUG": "0"}
+           "CHANNEL_PREFIX": "hd-bench-tickets", "RATE_ANON_IP": "100000000/min",
+           "RATE_ANON_MOBILE": "100000000/min", "LOG_LEVEL": "WARNING", "DEBUG": "0"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
 
 
-def prepare() -> None:
-    import psycopg
-
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+def manage(*args: str, capture: bool = False) -> str:
     env = server_env()
     env.pop("HELPDESK_SERVER")
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=capture, text=True)
+    return done.stdout if capture else ""
+
+
+def prepare(preload: int) -> tuple[list[int], list[str]]:
+    import psycopg
+
+    name = urlparse(DATABASE_URL).path.lstrip("/")
+    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if preload:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    manage("migrate", "--noinput", "-v", "0")
+    if preload:
+        print(f"preloading {preload:,} tickets (seed_demo --size)", flush=True)
+        manage("seed_demo", "--size", str(preload))
     script = (
-        "from accounts.models import User\n"
-        f"for i in range({AGENTS}):\n"
-        "    u, created = User.objects.get_or_create(username=f'bench-agent-{i}', defaults={'role': 'agent'})\n"
-        f"    u.set_password('{PASSWORD}'); u.save()\n"
-        "from tickets.models import Category; from accounts.models import District\n"
-        "print(list(District.objects.values_list('pk', flat=True)), list(Category.objects.filter(is_active=True)"
-        ".values_list('code', flat=True)))\n"
+        "from accounts.models import User, District\nfrom tickets.models import Category\n"
+        f"u, _ = User.objects.get_or_create(username='{AGENT}', defaults={{'role': 'agent'}})\n"
+        f"u.set_password('{PASSWORD}'); u.save()\n"
+        "print(list(District.objects.values_list('pk', flat=True)))\n"
+        "print(list(Category.objects.filter(is_active=True).values_list('code', flat=True)))\n"
     )
-    out = subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    global DISTRICTS, CATEGORIES
-    DISTRICTS, CATEGORIES = eval(out.replace("] [", "], ["), {})  # noqa: S307 - our own printed lists
+    lines = manage("shell", "-c", script, capture=True).strip().splitlines()
+    return json.loads(lines[-2]), json.loads(lines[-1].replace("'", '"'))
 
 
-DISTRICTS: list[int] = []
-CATEGORIES: list[str] = []
+def count(database_url: str, table: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-async def http(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             f"Content-Length: {len(body)}"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-    data = await reader.read()
-    writer.close()
-    head, _, payload = data.partition(b"\r\n\r\n")
-    status = int(head[9:12]) if head.startswith(b"HTTP/1.") else 0
-    return status, head.decode("latin-1"), payload
+def wait_port(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port}")
 
 
-async def login(port: int, i: int) -> dict[str, str]:
-    status, head, page = await http(port, "GET", "/accounts/login/")
-    csrf = re.search(r"csrftoken=([^;]+)", head).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-    form = f"username=bench-agent-{i}&password={PASSWORD}&csrfmiddlewaretoken={token}".encode()
-    status, head, _ = await http(port, "POST", "/accounts/login/", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}",
-        "Referer": f"http://127.0.0.1:{port}/accounts/login/"})
-    session = re.search(r"sessionid=([^;]+)", head)
-    if status != 302 or not session:
-        raise SystemExit(f"agent login failed: {status}")
-    csrf = (re.search(r"csrftoken=([^;]+)", head) or re.search(r"(.*)", csrf)).group(1)
-    return {"Cookie": f"sessionid={session.group(1)}; csrftoken={csrf}", "X-CSRFToken": csrf,
-            "Referer": f"http://127.0.0.1:{port}/"}
+def parse_wrk(out: str) -> dict:
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    result = {"p50": ms(re.search(r"50%\s+(\S+)", out).group(1)),
+              "p99": ms(re.search(r"99%\s+(\S+)", out).group(1)),
+              "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+              "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result["errors"] = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return result
 
 
-def citizen_request(rng: random.Random) -> tuple[str, bytes, dict]:
-    body = {"name": "Bench Citizen", "mobile": f"{rng.choice('6789')}{rng.randrange(10**9):09d}",
-            "district": rng.choice(DISTRICTS), "category": rng.choice(CATEGORIES),
-            "description": "OTP not received for two hours", "language": rng.choice(["en", "hi"])}
-    return "/api/public/tickets/", json.dumps(body).encode(), {"Content-Type": "application/json"}
+def wrk(port: int, path: str, args: argparse.Namespace, script: str | None = None,
+        script_args: list[str] = (), seconds: float | None = None) -> dict:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{int(seconds or args.seconds)}s",
+           "--latency", "--timeout", "10s"]
+    if script:
+        lua = Path(tempfile.mkdtemp()) / "load.lua"
+        lua.write_text(script)
+        cmd += ["-s", str(lua)]
+    cmd += [f"http://127.0.0.1:{port}{path}"]
+    if script_args:
+        cmd += ["--", *script_args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    try:
+        return parse_wrk(done.stdout)
+    except AttributeError:
+        raise SystemExit(f"could not read wrk's output:\n{done.stdout}\n{done.stderr}") from None
 
 
-def agent_request(rng: random.Random, session: dict) -> tuple[str, bytes, dict]:
-    body = {"district": rng.choice(DISTRICTS), "category": rng.choice(CATEGORIES), "channel": "phone",
-            "description": "Caller cannot see slots at her centre", "name": "Caller",
-            "mobile": f"{rng.choice('6789')}{rng.randrange(10**9):09d}"}
-    return "/api/tickets/", json.dumps(body).encode(), {"Content-Type": "application/json", **session}
-
-
-async def run_phase(port: int, clients: int, seconds: float, make) -> dict:
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    deadline = time.perf_counter() + seconds
-
-    async def client(n: int) -> None:
-        rng = random.Random(n * 7919 + int(time.time()))
-        while time.perf_counter() < deadline:
-            method, path, body, headers = make(n, rng)
-            started = time.perf_counter()
-            try:
-                status, _, payload = await http(port, method, path, body, headers)
-            except OSError as exc:
-                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-                continue
-            latencies.append(time.perf_counter() - started)
-            if status not in (200, 201):
-                key = f"HTTP {status}"
-                errors[key] = errors.get(key, 0) + 1
-                if errors[key] == 1:
-                    print(f"  first {key}: {payload[:200]!r}", file=sys.stderr)
-
+def phase(label: str, run, counter=None) -> dict:
+    before_load = load()
+    before = counter() if counter else 0
     started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
+    result = run()
     elapsed = time.perf_counter() - started
-    latencies.sort()
-    ok = len(latencies) - sum(v for k, v in errors.items() if k.startswith("HTTP"))
+    if counter:
+        result["rows"] = counter() - before
+        result["rate"] = result["rows"] / elapsed
+    else:
+        result["rate"] = result["rps"]
+    result["label"], result["load"] = label, before_load
+    print(f"  {label}: {result['rate']:.0f}/s, p99 {result['p99']:.0f} ms, errors {result['errors']} "
+          f"(load before {before_load})", flush=True)
+    return result
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
 
-    return {"requests": len(latencies), "ok": ok, "rate": ok / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-            "errors": errors, "seconds": elapsed}
+def rss_of_children(pid: int) -> list[int]:
+    """Resident memory (MiB) of each child process of `pid` (gunicorn or Celery workers)."""
+    sizes = []
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{pid}$", status, re.M):
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024)
+    return sizes
 
 
-async def bench(port: int, clients: int, seconds: float) -> None:
-    sessions = [await login(port, i) for i in range(AGENTS)]
+LOGS = Path(tempfile.mkdtemp(prefix="bench-intake-"))
 
-    def intake(n, rng):
-        if n % 2 == 0:
-            path, body, headers = citizen_request(rng)
-        else:
-            path, body, headers = agent_request(rng, sessions[n % AGENTS])
-        return "POST", path, body, headers
 
-    def trivial(n, rng):
-        return "GET", "/api/categories/", b"", {}
+def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
+    """A server in its own process group; its output goes to a log file (printed on failure)."""
+    log = (LOGS / f"{Path(cmd[0]).name}-{len(list(LOGS.iterdir()))}.log").open("w")
+    return subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, stdout=log, stderr=log)
 
-    await run_phase(port, clients, 2, intake)  # warm-up: imports, connections, caches
-    result = await run_phase(port, clients, seconds, intake)
-    ceiling = await run_phase(port, clients, min(seconds, 10), trivial)
-    share = result["rate"] / ceiling["rate"] * 100 if ceiling["rate"] else 0
-    print(f"ticket intake: {clients} clients, {result['seconds']:.1f}s, half citizens / half agents")
-    print(f"  tickets/s   {result['rate']:.0f}")
-    print(f"  p50 / p99   {result['p50_ms']:.1f} ms / {result['p99_ms']:.1f} ms")
-    print(f"  tickets     {result['ok']}   errors {sum(result['errors'].values())} {result['errors'] or ''}")
-    print(f"ceiling (GET /api/categories/, same server): {ceiling['rate']:.0f} req/s, "
-          f"p99 {ceiling['p99_ms']:.1f} ms, errors {sum(ceiling['errors'].values())}")
-    print(f"  intake = {share:.0f}% of the ceiling")
-    target = result["rate"] >= 300 and result["p99_ms"] < 250 and not result["errors"] and share >= 10
-    print("target (>= 300 tickets/s, p99 < 250 ms, no errors, >= 10% of ceiling):", "met" if target else "NOT met")
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_peer(args) -> tuple[list[dict], list[int]]:
+    peer.prepare()
+    peer.write_wsgi()
+    port = free_port()
+    server = start(peer.server(port, args.workers), peer.env(), peer.PEER_DIR / "project")
+    try:
+        wait_port(port)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            page = client.get("/helpdesk/tickets/submit/")
+            page.raise_for_status()
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            cookie = f"csrftoken={client.cookies['csrftoken']}"
+        wrk(port, "/ping/", args, seconds=2)  # warm-up
+        results = [
+            phase("peer ceiling GET /ping/", lambda: wrk(port, "/ping/", args, seconds=min(args.seconds, 10))),
+            phase("peer public form", lambda: wrk(port, "/helpdesk/tickets/submit/", args, LUA_PEER_FORM,
+                                                  [cookie, token]),
+                  lambda: count(peer.PEER_DATABASE_URL, "helpdesk_ticket")),
+        ]
+        return results, rss_of_children(server.pid)
+    finally:
+        stop(server)
+
+
+def run_ours(args, districts, categories) -> tuple[list[dict], list[int], list[int]]:
+    port = free_port()
+    env = server_env()
+    server = start([GUNICORN, "helpdesk.wsgi:application", "--workers", str(args.workers),
+                    "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
+                    "--timeout", "30", "--log-level", "warning"], env, ROOT)
+    worker_env = {k: v for k, v in env.items() if k != "HELPDESK_SERVER"}
+    worker = start([CELERY, "-A", "helpdesk", "worker", "--concurrency", str(args.celery),
+                    "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], worker_env, ROOT)
+    try:
+        wait_port(port)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            page = client.get("/accounts/login/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            answer = client.post("/accounts/login/", data={
+                "username": AGENT, "password": PASSWORD, "csrfmiddlewaretoken": token},
+                headers={"Referer": f"http://127.0.0.1:{port}/accounts/login/"})
+            if answer.status_code != 302 or "sessionid" not in client.cookies:
+                raise SystemExit(f"agent login failed: {answer.status_code}")
+            csrf = client.cookies["csrftoken"]
+            cookie = f"sessionid={client.cookies['sessionid']}; csrftoken={csrf}"
+        lists = [",".join(map(str, districts)), ",".join(categories)]
+        tickets = lambda: count(DATABASE_URL, "tickets_ticket")  # noqa: E731
+        wrk(port, "/api/categories/", args, seconds=2)  # warm-up
+        wrk(port, "/api/public/tickets/", args, LUA_CITIZEN, lists, seconds=2)
+        results = [
+            phase("ours ceiling GET /api/categories/",
+                  lambda: wrk(port, "/api/categories/", args, seconds=min(args.seconds, 10))),
+            phase("ours citizen POST /api/public/tickets/",
+                  lambda: wrk(port, "/api/public/tickets/", args, LUA_CITIZEN, lists), tickets),
+            phase("ours agent POST /api/tickets/",
+                  lambda: wrk(port, "/api/tickets/", args, LUA_AGENT, [*lists, cookie, csrf]), tickets),
+        ]
+        return results, rss_of_children(server.pid), rss_of_children(worker.pid)
+    finally:
+        stop(server)
+        stop(worker)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--without-listeners", action="store_true",
-                        help="diagnostic only: unsubscribe the other apps' tickets.hooks listeners (SLA clocks, "
-                             "live broadcasts) in the server, to see what the intake path itself costs")
+    parser.add_argument("--celery", type=int, default=2, help="Celery worker processes (prefork)")
+    parser.add_argument("--preload", type=int, default=0)
+    parser.add_argument("--skip-peer", action="store_true")
     args = parser.parse_args()
-    prepare()
-    port = free_port()
-    app, extra = "helpdesk.wsgi:application", []
-    if args.without_listeners:
-        import tempfile
-
-        shim = Path(tempfile.mkdtemp()) / "intake_without_listeners.py"
-        shim.write_text("from helpdesk.wsgi import application\nfrom tickets import hooks\nhooks._listeners.clear()\n")
-        app, extra = "intake_without_listeners:application", ["--pythonpath", str(shim.parent)]
-        print("DIAGNOSTIC RUN: other apps' ticket listeners are switched off in the server")
-    server = subprocess.Popen(
-        [GUNICORN, app, *extra, "--workers", str(args.workers), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=server_env(), start_new_session=True)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        print(f"gunicorn sync x{args.workers} on 127.0.0.1:{port}, database {urlparse(DATABASE_URL).path[1:]}")
-        asyncio.run(bench(port, args.clients, args.seconds))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        run(args)
+    except Exception:
+        for log in sorted(LOGS.iterdir()):
+            print(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
+        raise
+
+
+def run(args: argparse.Namespace) -> None:
+    print(f"load average at start: {load()}; wrk -t{args.threads} -c{args.connections} "
+          f"-d{args.seconds:g}s, gunicorn sync x{args.workers} for both", flush=True)
+    districts, categories = prepare(args.preload)
+    preloaded = count(DATABASE_URL, "tickets_ticket")
+    peer_results, peer_rss = ([], []) if args.skip_peer else run_peer(args)
+    ours, web_rss, celery_rss = run_ours(args, districts, categories)
+    anchor = next((r for r in peer_results if r["label"] == "peer public form"), None)
+    print()
+    print(f"tickets already in this project's database: {preloaded:,}")
+    print(f"{'path':44} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'x peer form':>12}")
+    for r in peer_results + ours:
+        ratio = f"{r['rate'] / anchor['rate']:.2f}" if anchor and "ceiling" not in r["label"] else ""
+        print(f"{r['label']:44} {r['rate']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:7d} {ratio:>12}")
+    print(f"resident memory after the run (MiB): peer web workers {peer_rss}, "
+          f"our web workers {web_rss}, our Celery workers {celery_rss}")
+    if anchor:
+        paths = [r for r in ours if "ceiling" not in r["label"]]
+        met = all(r["rate"] >= 5 * anchor["rate"] and r["p99"] < 250 and not r["errors"] for r in paths)
+        print("target (each path >= 5x the peer's public form, p99 < 250 ms, 0 errors):",
+              "met" if met else "NOT met")
 
 
 if __name__ == "__main__":
