@@ -49,8 +49,7 @@ CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.MERGED)
 
 def record(ticket_id: int, kind: str, clock: Clock | None = None, actor=SYSTEM, **payload) -> None:
     if clock is not None:
-        payload = {"clock": clock.kind, "cycle": clock.cycle,
-                   "due_at": clock.due_at.isoformat() if clock.due_at else None, **payload}
+        payload = {**_clock_payload(clock), **payload}
     ticket_services.ticket_record_event(ticket_id=ticket_id, kind=kind, actor=actor, payload=payload,
                                         to_value=clock.kind if clock else "")
 
@@ -62,13 +61,17 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
     if not relevant:
         return
     now = timezone.now()
+    if relevant[0].kind == "created":
+        # A ticket created in this transaction has no SLA row yet: no lookup, and its first
+        # clocks, their events and next_action_at are written in one statement each.
+        sla_start(ticket, now)
+        relevant = relevant[1:]
+        if not relevant:
+            return
     sla = TicketSLA.objects.select_for_update().filter(ticket_id=ticket.pk).first()
     if sla is None:
-        if not any(e.kind == "created" for e in relevant):
-            return
-        sla, live = sla_start(ticket, now)
-    else:
-        live = {c.kind: c for c in sla.clocks.exclude(state=Clock.State.STOPPED)}
+        return
+    live = {c.kind: c for c in sla.clocks.exclude(state=Clock.State.STOPPED)}
     snap = sla.snapshot
     for event in relevant:
         if event.kind == "first_response":
@@ -107,11 +110,39 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
     arm(sla, now, running=list(live.values()))  # `live` holds every clock not stopped
 
 
-def sla_start(ticket: Ticket, now: dt.datetime) -> tuple[TicketSLA, dict[str, Clock]]:
-    """Snapshot the policy and start the citizen's clocks (first cycle) of a new ticket."""
+def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
+    """Snapshot the policy and start the citizen's clocks (first cycle) of a new ticket.
+
+    Three inserts whatever the number of clocks: the SLA row with its next action already
+    computed, the clocks (one bulk insert) and their `clock_started` events (one bulk insert);
+    then the precise sweep is asked for. The same rows and events as starting each clock alone."""
     policy = select_policy(ticket)
-    sla = TicketSLA.objects.create(ticket=ticket, policy=policy, snapshot=snapshot(policy, ticket))
-    return sla, {kind: _start(sla, kind, now, cycle=1) for kind in CITIZEN_CLOCKS}
+    snap = snapshot(policy, ticket)
+    sla = TicketSLA(ticket=ticket, policy=policy, snapshot=snap)
+    clocks = [ck.new_clock(sla=sla, kind=kind, cycle=1, now=now, goal_minutes=int(snap["targets"][kind]),
+                           snapshot=snap) for kind in CITIZEN_CLOCKS]
+    actions = [a for a in (ck.next_action(c, snap) for c in clocks) if a is not None]
+    sla.next_action_at = min((a.at for a in actions), default=None)
+    sla.save(force_insert=True)
+    for clock in clocks:
+        clock.sla = sla
+    Clock.objects.bulk_create(clocks)
+    ticket_services.ticket_record_events(ticket_id=ticket.pk, actor=SYSTEM, events=[
+        {"kind": "clock_started", "to_value": clock.kind,
+         "payload": {**_clock_payload(clock), **_start_payload(clock, snap)}} for clock in clocks])
+    if sla.next_action_at is not None:
+        schedule_sweep_at(sla.next_action_at, now)
+    return sla
+
+
+def _clock_payload(clock: Clock) -> dict:
+    return {"clock": clock.kind, "cycle": clock.cycle, "due_at": clock.due_at.isoformat() if clock.due_at else None}
+
+
+def _start_payload(clock: Clock, snap: dict) -> dict:
+    return {"goal_minutes": clock.goal_minutes, "policy": snap.get("policy_name"), "business": clock.business,
+            "calendar": "24x7" if snap["calendar"].get("always_open") else "business hours",
+            **({"calendar_forced_24x7": True} if snap.get("calendar_forced_24x7") else {})}
 
 
 def _next_cycle(sla: TicketSLA, kind: str) -> int:
@@ -129,9 +160,7 @@ def _start(sla: TicketSLA, kind: str, now: dt.datetime, eta_at: dt.datetime | No
     clock = ck.new_clock(sla=sla, kind=kind, cycle=cycle or _next_cycle(sla, kind), now=now, goal_minutes=goal,
                          snapshot=snap, business=kind != ClockKind.ETA, eta_at=eta_at)
     clock.save()
-    record(sla.ticket_id, "clock_started", clock, actor=actor, goal_minutes=goal, policy=snap.get("policy_name"),
-           business=clock.business, calendar="24x7" if snap["calendar"].get("always_open") else "business hours",
-           **({"calendar_forced_24x7": True} if snap.get("calendar_forced_24x7") else {}))
+    record(sla.ticket_id, "clock_started", clock, actor=actor, **_start_payload(clock, snap))
     return clock
 
 

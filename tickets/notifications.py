@@ -21,11 +21,11 @@ def status_link(ticket: Ticket, secret: str) -> str:
     return f"{settings.SITE_URL}/t/{ticket.number}/{secret}/"
 
 
-def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str) -> None:
+def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False) -> None:
     from escalation.outbox import outbox_enqueue
 
     outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
-                   language=language)
+                   language=language, new_intent=new_intent)
 
 
 def notify_created(ticket: Ticket, secret: str) -> None:
@@ -33,8 +33,9 @@ def notify_created(ticket: Ticket, secret: str) -> None:
     with translation.override(ticket.requester_language):
         body = _("Complaint %(number)s registered. Follow it and reply here: %(link)s") % {
             "number": ticket.display_number, "link": status_link(ticket, secret)}
+    # The key names a ticket created in this very transaction: it cannot exist yet (no savepoint).
     _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:created", ticket_id=ticket.pk,
-         language=ticket.requester_language)
+         language=ticket.requester_language, new_intent=True)
 
 
 def notify_chased(ticket: Ticket, comment: Comment) -> None:

@@ -422,6 +422,18 @@ def ticket_record_event(
     return changes.commit()[0]
 
 
+@transaction.atomic(savepoint=False)
+def ticket_record_events(*, ticket_id: int, actor: Actor, events: list[dict]) -> list[TicketEvent]:
+    """`ticket_record_event` for several events at once (one insert): each dict has `kind` and
+    optionally `payload`, `is_public`, `from_value`, `to_value`. Same guarantees."""
+    ticket = hooks.dispatching(ticket_id) or Ticket.objects.select_related("district", "category").get(pk=ticket_id)
+    changes = _Changes(ticket, actor)
+    for event in events:
+        changes.add(event["kind"], from_value=event.get("from_value", ""), to_value=event.get("to_value", ""),
+                    payload=event.get("payload"), is_public=event.get("is_public", False))
+    return changes.commit()
+
+
 @transaction.atomic
 def ticket_attach_registration(*, ticket_id: int, reference_id: str, actor: Actor) -> Ticket:
     """Record the caller's beneficiary reference id (exactly 14 ASCII digits, DOMAIN.md §8) on the
