@@ -41,7 +41,11 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public base URL used in SMS/email links (signed acknowledgement links, ticket status links).
+# Unset: `manage.py serve` (make run) sets it to the host and port it serves on.
+SITE_URL_SET = bool(os.environ.get("SITE_URL"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The citizens' helpline, shown in every page's footer and on the error pages.
+HELPLINE_NUMBER = os.environ.get("HELPLINE_NUMBER", "104")
 # Where browsers open websockets. Empty: the page's own host (one address, as behind the proxy
 # in docker-compose). bin/prod sets it to the uvicorn port, since gunicorn does not speak ws.
 WS_PUBLIC_URL = os.environ.get("WS_PUBLIC_URL", "").rstrip("/")
@@ -103,7 +107,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "live.context_processors.live",
                 "helpdesk.navigation.staff_nav",
+                "helpdesk.context_processors.site",
             ],
+            "libraries": {"forms": "helpdesk.formtags"},  # helpdesk is not an app
         },
     }
 ]
@@ -265,6 +271,7 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "helpdesk.errors.csrf_failure"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)

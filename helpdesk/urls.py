@@ -28,4 +28,8 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("reports.urls")),
 ]
-handler500 = "helpdesk.views.server_error"
+# Error pages in the site's layout and language (API paths answer JSON): helpdesk/errors.py.
+handler400 = "helpdesk.errors.bad_request"
+handler403 = "helpdesk.errors.permission_denied"
+handler404 = "helpdesk.errors.page_not_found"
+handler500 = "helpdesk.errors.server_error"

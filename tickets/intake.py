@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import District
 from helpdesk import validation
 from helpdesk.exceptions import InvalidInput
+from helpdesk.forms import collect, label
 
 from .models import Category, Priority
 
@@ -60,38 +61,46 @@ def category_from(raw: object) -> Category:
 
 
 def text_field(raw: object, field: str, max_len: int, *, required: bool) -> str:
+    """Text as written; the messages name the field by its label in the user's language."""
+    name = label(field)
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise InvalidInput(_("%(field)s must be text.") % {"field": field}, code=f"invalid_{field}", field=field)
+        raise InvalidInput(_("“%(field)s” must be text.") % {"field": name}, code=f"invalid_{field}", field=field)
     if len(raw) > max_len:
-        raise InvalidInput(_("%(field)s is too long (at most %(max)s characters).") % {"field": field, "max": max_len},
+        raise InvalidInput(_("“%(field)s” is too long (at most %(max)s characters).") % {"field": name, "max": max_len},
                            code=f"invalid_{field}", field=field)
     if "\x00" in raw:
-        raise InvalidInput(_("%(field)s contains a null character.") % {"field": field}, code=f"invalid_{field}", field=field)
+        raise InvalidInput(_("“%(field)s” contains a null character.") % {"field": name}, code=f"invalid_{field}",
+                           field=field)
     if required and not raw.strip():
-        raise InvalidInput(_("Fill in %(field)s.") % {"field": field}, code=f"invalid_{field}", field=field)
+        raise InvalidInput(_("Fill in “%(field)s”.") % {"field": name}, code=f"invalid_{field}", field=field)
     return raw
+
+
+def _language(raw: object) -> str:
+    language = raw or "en"
+    if language not in ("en", "hi"):
+        raise InvalidInput(_("Language is en or hi."), code="invalid_language", field="language")
+    return language
 
 
 def complaint(data: dict[str, Any], *, mobile_required: bool = True, name_required: bool = True) -> dict[str, Any]:
     """Validated keyword arguments for ticket_create (district, category, description, requester_*,
-    registration_reference). Raises InvalidInput naming the first bad field."""
+    registration_reference). Every field is checked: raises FormErrors (an InvalidInput naming the
+    first bad field, with `errors` listing all of them)."""
     raw_mobile = data.get("mobile")
-    mobile = validation.mobile(raw_mobile) if (mobile_required or raw_mobile not in (None, "")) else ""
     reference = data.get("reference_id")
-    language = data.get("language") or "en"
-    if language not in ("en", "hi"):
-        raise InvalidInput(_("Language is en or hi."), code="invalid_language", field="language")
-    return {
-        "requester_name": text_field(data.get("name"), "name", 120, required=name_required).strip(),
-        "requester_mobile": mobile,
-        "district": district_from(data.get("district")),
-        "category": category_from(data.get("category")),
-        "description": text_field(data.get("description"), "description", 5000, required=True),
-        "registration_reference": validation.reference_id(reference) if reference not in (None, "") else "",
-        "requester_language": language,
-    }
+    return collect({
+        "requester_name": lambda: text_field(data.get("name"), "name", 120, required=name_required).strip(),
+        "requester_mobile": lambda: validation.mobile(raw_mobile)
+        if (mobile_required or raw_mobile not in (None, "")) else "",
+        "district": lambda: district_from(data.get("district")),
+        "category": lambda: category_from(data.get("category")),
+        "description": lambda: text_field(data.get("description"), "description", 5000, required=True),
+        "registration_reference": lambda: validation.reference_id(reference) if reference not in (None, "") else "",
+        "requester_language": lambda: _language(data.get("language")),
+    })
 
 
 def priority_from(raw: object) -> str | None:

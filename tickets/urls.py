@@ -5,6 +5,7 @@ from . import views
 app_name = "tickets"
 urlpatterns = [
     path("complaint/", views.complaint, name="complaint"),
+    path("complaint/done/<str:token>/", views.complaint_done, name="complaint-done"),
     path("status/ticket/", views.status_lookup, name="status"),
     path("t/<str:number>/<str:secret>/", views.public_ticket, name="public"),
     path("console/", views.console, name="console"),

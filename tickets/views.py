@@ -7,18 +7,23 @@ page with the matching status code (400, 404, 409, 429), never a 500.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import District, User, Vendor
 from accounts.permissions import is_desk, is_district_official, is_supervisor
 from helpdesk import validation
+from helpdesk.errors import error_page
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound, TooManyRequests
+from helpdesk.forms import form_context, label
+from helpdesk.results import result_recall, result_remember
 
 from . import intake, selectors, services
 from .api.throttles import check_anonymous
@@ -36,7 +41,7 @@ def _single(post, names) -> dict[str, str]:
     for name in names:
         items = post.getlist(name)
         if len(items) > 1:
-            raise InvalidInput(_("%(field)s was sent twice.") % {"field": name}, code=f"invalid_{name}", field=name)
+            raise InvalidInput(_("“%(field)s” was sent twice.") % {"field": label(name)}, code=f"invalid_{name}", field=name)
         if items:
             values[name] = items[0]
     return values
@@ -50,11 +55,12 @@ def _mobile_or_none(raw) -> str | None:
 
 
 def _error(request, template, context, exc: DomainError) -> HttpResponse:
-    context = {**context, "error": exc.detail, "error_field": exc.extra.get("field")}
-    response = render(request, template, context, status=exc.status_code)
+    """The form again with its values, an error summary and each message beside its field; a
+    rate limit is the 429 page."""
     if isinstance(exc, TooManyRequests):
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+        return error_page(request, "throttled", retry_after=exc.retry_after)
+    context = {**context, **form_context(exc), "error_field": exc.extra.get("field")}
+    return render(request, template, context, status=exc.status_code)
 
 
 def _form_context(values=None) -> dict:
@@ -79,9 +85,24 @@ def complaint(request: HttpRequest) -> HttpResponse:
                                         actor=Actor(label="citizen"))
     except DomainError as exc:
         return _error(request, "tickets/complaint.html", context, exc)
-    return render(request, "tickets/complaint_done.html",
-                  {"ticket": result.ticket if result.created else None, "created": result.created},
-                  status=201 if result.created else 200)
+    # POST-redirect-GET: a reload shows the number again instead of filing a second time. A repeat
+    # complaint's number is never kept (it goes to the mobile by SMS only).
+    token = result_remember(request, kind="complaint",
+                            data={"ticket": result.ticket.pk if result.created else None, "created": result.created})
+    response = redirect("tickets:complaint-done", token=token)
+    response.status_code = 303  # See Other: the browser GETs the result
+    return response
+
+
+@require_http_methods(["GET"])
+def complaint_done(request: HttpRequest, token: str) -> HttpResponse:
+    """The result of this browser's complaint: its number (or "added to your open complaint")."""
+    found = result_recall(request, kind="complaint", token=token)
+    if found is None:
+        return error_page(request, "link", detail=_("This confirmation page is no longer available in this browser."))
+    ticket = Ticket.objects.select_related("district", "category").filter(pk=found["ticket"]).first() \
+        if found["created"] else None
+    return render(request, "tickets/complaint_done.html", {"ticket": ticket, "created": found["created"]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,9 +115,10 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
         context["values"] = values
         check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
         ticket = selectors.ticket_get_by_mobile(number=values.get("number"), mobile=values.get("mobile"))
-    except InvalidInput:
+    except (InvalidInput, NotFound):
         # Even a malformed form answers exactly like an unknown ticket.
-        return _error(request, "tickets/status_lookup.html", context, NotFound(_("Ticket not found.")))
+        return _error(request, "tickets/status_lookup.html", context, NotFound(_(
+            "No complaint matches this number and mobile number. Check both and try again.")))
     except DomainError as exc:
         return _error(request, "tickets/status_lookup.html", context, exc)
     return render(request, "tickets/status_lookup.html",
@@ -110,11 +132,17 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
         check_anonymous(request)
         ticket = selectors.ticket_get_by_secret(number=number, secret=secret)
     except NotFound:
-        raise Http404 from None
+        return error_page(request, "link")  # tampered, truncated or unknown: the same page
     except DomainError as exc:
         return _error(request, "tickets/public_ticket.html", {}, exc)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The link came by SMS in the ticket's language: the page opens in it (until the citizen
+        # picks a language with the switch, which sets the cookie).
+        translation.activate(ticket.requester_language or "en")
+        request.LANGUAGE_CODE = translation.get_language()
     context = {"ticket": ticket, "thread": selectors.public_thread(ticket), "timeline": _citizen_timeline(ticket)}
     if request.method == "POST":
+        context["values"] = {"body": request.POST.get("body", "")}
         try:
             values = _single(request.POST, ("body",))
             target = ticket.merged_into_id or ticket.pk  # a merged ticket's thread continues on its survivor

@@ -24,8 +24,8 @@ def link_from(sent_sms):
 def test_citizen_complaint_status_and_reply(client, raipur, sent_sms, agent):
     page = client.get("/complaint/")
     assert page.status_code == 200 and b'name="mobile"' in page.content
-    r = client.post("/complaint/", complaint_form(raipur))
-    assert r.status_code == 201
+    r = client.post("/complaint/", complaint_form(raipur), follow=True)
+    assert r.redirect_chain[0][1] == 303 and r.status_code == 200
     ticket = Ticket.objects.get()
     assert ticket.display_number.encode() in r.content
     assert ticket.requester_mobile == "9876504321" and ticket.channel == "web"
@@ -68,7 +68,7 @@ def test_citizen_reply_resumes_awaiting_citizen(client, make_ticket, sent_sms, a
 
 def test_repeat_complaint_is_attached_without_revealing_the_number(client, raipur, sent_sms):
     client.post("/complaint/", complaint_form(raipur))
-    r = client.post("/complaint/", complaint_form(raipur, description="again"))
+    r = client.post("/complaint/", complaint_form(raipur, description="again"), follow=True)
     assert r.status_code == 200 and b'id="attached"' in r.content
     ticket = Ticket.objects.get()
     assert ticket.chased_count == 1
@@ -144,7 +144,7 @@ def test_complaint_form_is_rate_limited_per_mobile(client, raipur, settings):
     assert r.status_code == 429 and int(r["Retry-After"]) >= 1
     # another mobile still gets through
     r = client.post("/complaint/", complaint_form(raipur, mobile="9876504322"))
-    assert r.status_code == 201
+    assert r.status_code == 303
 
 
 def test_status_lookup_rate_limited_per_ip(client, make_ticket, settings):

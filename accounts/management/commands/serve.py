@@ -13,6 +13,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def site_url(host: str, port: int) -> str:
+    """The base of links for a server on host:port (a wildcard address becomes 127.0.0.1)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "Run the whole helpdesk in one process (web, websockets, escalation timer)."
 
@@ -32,6 +41,9 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo", stdout=self.stdout)
         base = f"http://{host}:{port}"
+        if not settings.SITE_URL_SET:
+            # Links sent by SMS/email point at this server unless SITE_URL says otherwise.
+            settings.SITE_URL = site_url(host, port)
         self.stdout.write(self.style.SUCCESS(f"\nHelpdesk on {base}/"))
         for label, path in [
             ("Home", "/"), ("Citizen complaint", "/complaint/"), ("Status page", "/status/"),
@@ -39,6 +51,8 @@ class Command(BaseCommand):
             ("API docs", "/api/docs/"), ("Health", "/healthz"),
         ]:
             self.stdout.write(f"  {label:<18} {base}{path}")
+        self.stdout.write(f"  links in SMS/email: {settings.SITE_URL}/..."
+                          + ("" if settings.SITE_URL_SET else " (set SITE_URL to change)"))
         db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"  database: {db}; channel layer: {'in-memory' if settings.EMBEDDED else 'redis'}")
         timer = None
