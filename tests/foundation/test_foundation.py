@@ -145,7 +145,7 @@ def test_a_database_outage_during_an_api_request_is_a_503_to_retry(client, monke
 
 
 def test_an_api_500_is_json(rf):
-    from helpdesk.views import server_error
+    from helpdesk.errors import server_error
 
     response = server_error(rf.get("/api/tickets/"))
     assert response.status_code == 500
