@@ -150,6 +150,10 @@ def beneficiaries_with_appointments(beneficiaries: list[Beneficiary]) -> list[Be
                 .prefetch_related(_appointments_prefetch()))
 
 
+def session_by_id(session_id: uuid.UUID) -> Session | None:
+    return Session.objects.select_related("centre__district").filter(session_id=session_id).first()
+
+
 def appointment_for_citizen(*, appointment_id: uuid.UUID, mobile: str) -> Appointment | None:
     return (Appointment.objects.select_related("session__centre", "beneficiary")
             .filter(appointment_id=appointment_id, beneficiary__mobile=mobile).first())

@@ -163,6 +163,16 @@ def _lock_appointment(appointment_id: uuid.UUID, actor: BookingActor, expected_v
     return appointment
 
 
+def _may_act_on_beneficiary(actor: BookingActor, beneficiary: Beneficiary) -> bool:
+    if actor.is_citizen:
+        return bool(actor.mobile) and beneficiary.mobile == actor.mobile
+    if is_desk(actor.user):
+        return True
+    if is_district_official(actor.user):
+        return beneficiary.district_id == actor.user.district_id
+    return False
+
+
 def _may_act(actor: BookingActor, appointment: Appointment) -> bool:
     if actor.is_citizen:
         return bool(actor.mobile) and appointment.beneficiary.mobile == actor.mobile

@@ -1,7 +1,6 @@
-"""Pages of the bookings journeys (server-rendered, phone-friendly, Hindi/English).
+"""Staff pages of the bookings journeys (server-rendered, Hindi/English); the citizens' pages
+are in bookings/citizen_views.py.
 
-Citizens: mobile -> OTP -> their beneficiaries and appointments -> search sessions -> rebook or
-cancel. The citizen token row sits in the Django session (the API uses it as a bearer token).
 Agents: lookup with a reason, an appointment with its history, rebook/cancel, attach to a ticket.
 District officials: their sessions, move a session, registrations taken by hand.
 Supervisors: imports with a progress bar. Every write goes through bookings.services; a refusal
@@ -26,17 +25,10 @@ from accounts.permissions import is_desk, is_district_official, is_supervisor
 from helpdesk import validation
 from helpdesk.exceptions import DomainError, InvalidInput
 
-from . import inputs, otp, ratelimit, rules, selectors, services
+from . import inputs, rules, selectors, services
 from .imports import KINDS, import_start
 from .models import Channel, ImportRun, LookupReason
-
-SESSION_TXN = "bookings_otp_txn"
-SESSION_TOKEN = "bookings_citizen_token"
-
-
-def _citizen(request):
-    token_id = request.session.get(SESSION_TOKEN)
-    return otp.token_by_id(token_id) if token_id else None
+from .search import district_choices, session_search
 
 
 def _choice(post) -> tuple:
@@ -45,132 +37,11 @@ def _choice(post) -> tuple:
     return validation.uuid_value(session_raw, "session_id"), inputs.slot(slot_raw)
 
 
-def _district_choices():
-    return District.objects.exclude(cowin_id=None).order_by("name_en")
-
-
 def _search(request) -> tuple[list, dict]:
-    """Sessions for the search form: ?district_id=<CoWIN id> or ?pincode=49xxxx, next 7 days."""
-    district_id = request.GET.get("district_id", "")
-    pincode = request.GET.get("pincode", "")
-    values = {"district_id": district_id, "pincode": pincode}
-    if not district_id and not pincode:
-        return [], values
-    try:
-        if pincode:
-            sessions = selectors.sessions_open(pincode=validation.pincode(pincode))
-        else:
-            value = inputs.positive_int(district_id, "district_id", maximum=9999)
-            district = District.objects.filter(cowin_id=value).first()
-            if district is None:
-                raise InvalidInput(_("No such district."), code="invalid_district_id")
-            sessions = selectors.sessions_open(district=district)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return [], values
-    return list(sessions[:200]), values
-
-
-# --- citizen ----------------------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
-def citizen_start(request):
-    if _citizen(request) is not None:
-        return redirect("bookings:mine")
-    if request.method == "POST":
-        try:
-            mobile = validation.mobile(request.POST.get("mobile", ""))
-            txn = otp.otp_request(mobile=mobile, ip=ratelimit.client_ip(request))
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-            return render(request, "bookings/citizen_start.html", {"mobile": request.POST.get("mobile", "")[:20]},
-                          status=exc.status_code)
-        request.session[SESSION_TXN] = str(txn.txn_id)
-        return redirect("bookings:otp")
-    return render(request, "bookings/citizen_start.html", {})
-
-
-@require_http_methods(["GET", "POST"])
-def citizen_otp(request):
-    txn_id = request.session.get(SESSION_TXN)
-    if not txn_id:
-        return redirect("bookings:start")
-    if request.method == "POST":
-        try:
-            code = validation.otp(request.POST.get("otp", ""))
-            _raw, token = otp.otp_confirm(txn_id=validation.uuid_value(txn_id, "txnId"), code=code)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-            return render(request, "bookings/citizen_otp.html", {}, status=exc.status_code)
-        request.session.cycle_key()
-        request.session.pop(SESSION_TXN, None)
-        request.session[SESSION_TOKEN] = token.pk
-        return redirect("bookings:mine")
-    return render(request, "bookings/citizen_otp.html", {})
-
-
-def citizen_mine(request):
-    token = _citizen(request)
-    if token is None:
-        messages.info(request, _("Your session has ended. Log in again with an OTP."))
-        return redirect("bookings:start")
-    beneficiaries = [selectors.beneficiary_dict(b) for b in selectors.beneficiaries_for_mobile(token.mobile)]
-    return render(request, "bookings/citizen_mine.html", {"beneficiaries": beneficiaries})
-
-
-@require_http_methods(["GET", "POST"])
-def citizen_rebook(request, appointment_id: str):
-    token = _citizen(request)
-    if token is None:
-        return redirect("bookings:start")
-    try:
-        value = validation.uuid_value(appointment_id, "appointment_id")
-    except DomainError:
-        raise Http404 from None
-    appointment = selectors.appointment_for_citizen(appointment_id=value, mobile=token.mobile)
-    if appointment is None:
-        raise Http404
-    if request.method == "POST":
-        try:
-            session_id, slot = _choice(request.POST)
-            done = services.appointment_rebook(
-                appointment_id=value, session_id=session_id, slot=slot,
-                expected_version=inputs.version(request.POST.get("expected_version", "")),
-                actor=services.BookingActor.citizen(token.mobile))
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-            return redirect(request.get_full_path())
-        messages.success(request, _("Rebooked. Your new confirmation number is %(number)s. We have sent you an SMS.")
-                         % {"number": done.confirmation_number})
-        return redirect("bookings:mine")
-    sessions, values = _search(request)
-    return render(request, "bookings/rebook.html", {
-        "appointment": selectors.appointment_dict(appointment), "sessions": sessions, "values": values,
-        "districts": _district_choices(), "action": request.path, "staff": False})
-
-
-@require_POST
-def citizen_cancel(request, appointment_id: str):
-    token = _citizen(request)
-    if token is None:
-        return redirect("bookings:start")
-    try:
-        done = services.appointment_cancel(
-            appointment_id=validation.uuid_value(appointment_id, "appointment_id"),
-            expected_version=inputs.version(request.POST.get("expected_version", "")),
-            actor=services.BookingActor.citizen(token.mobile))
-        messages.success(request, _("Appointment %(number)s is cancelled.") % {"number": done.confirmation_number})
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    return redirect("bookings:mine")
-
-
-@require_POST
-def citizen_logout(request):
-    token = _citizen(request)
-    if token is not None:
-        otp.token_revoke(token=token)
-    request.session.pop(SESSION_TOKEN, None)
-    return redirect("bookings:start")
+    sessions, values, refusal = session_search(request)
+    if refusal is not None:
+        messages.error(request, refusal.detail)
+    return sessions, values
 
 
 # --- desk ---------------------------------------------------------------------------------------
@@ -251,7 +122,7 @@ def desk_appointment(request, appointment_id: str):
     return render(request, "bookings/desk_appointment.html", {
         "appointment": selectors.appointment_dict(appointment), "beneficiary": appointment.beneficiary,
         "history": selectors.appointment_history(appointment), "sessions": sessions, "values": values,
-        "districts": _district_choices(), "reason": reason, "staff": True,
+        "districts": district_choices(), "reason": reason, "staff": True,
         "action": f"{request.path}?reason={reason}"})
 
 

@@ -27,11 +27,17 @@ def test_citizen_journey_in_english(client):
     assert "XXXXXX3210" in mine and appointment.confirmation_number in mine and "9876543210" not in mine
     search = client.get(f"/booking/appointment/{appointment.appointment_id}/rebook/", {"district_id": "109"})
     assert str(target.session_id) in search.content.decode()
-    response = client.post(f"/booking/appointment/{appointment.appointment_id}/rebook/?district_id=109",
-                           {"choice": f"{target.session_id}|{SLOTS[2]}", "expected_version": "1"}, follow=True)
+    url = f"/booking/appointment/{appointment.appointment_id}/rebook/?district_id=109"
+    check = client.post(url, {"choice": f"{target.session_id}|{SLOTS[2]}", "expected_version": "1"})
+    assert check.status_code == 200 and b'id="confirm-booking"' in check.content  # asks before it changes
+    assert Appointment.objects.get(pk=appointment.pk).session_id != target.pk
+    response = client.post(url, {"choice": f"{target.session_id}|{SLOTS[2]}", "expected_version": "1",
+                                 "confirm": "1"}, follow=True)
+    assert response.redirect_chain[0][1] == 303
     appointment.refresh_from_db()
     assert appointment.session_id == target.pk
     assert appointment.confirmation_number in response.content.decode()
+    assert b"Cancel this appointment?" in client.get(f"/booking/appointment/{appointment.appointment_id}/cancel/").content
     cancel = client.post(f"/booking/appointment/{appointment.appointment_id}/cancel/", {"expected_version": "2"}, follow=True)
     assert "is cancelled" in cancel.content.decode()
     assert Appointment.objects.get(pk=appointment.pk).status == "cancelled"
@@ -44,7 +50,7 @@ def test_citizen_sees_refusals_in_hindi(client):
     client.cookies["django_language"] = "hi"
     citizen_login(client)
     response = client.post(f"/booking/appointment/{appointment.appointment_id}/rebook/",
-                           {"choice": f"{target.session_id}|{SLOTS[2]}", "expected_version": "1"}, follow=True)
+                           {"choice": f"{target.session_id}|{SLOTS[2]}", "expected_version": "1", "confirm": "1"})
     assert "अपॉइंटमेंट का समय ऑनलाइन अधिकतम 3 बार बदला जा सकता है" in response.content.decode()
     assert "पुष्टि संख्या" in client.get("/booking/mine/").content.decode()
 
