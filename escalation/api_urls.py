@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_voice
 
 urlpatterns = [
     path("sla/tickets/<str:number>/clocks/", api.TicketClocks.as_view(), name="api-sla-clocks"),
@@ -11,5 +11,6 @@ urlpatterns = [
     path("sla/ladders/", api.LadderList.as_view(), name="api-sla-ladders"),
     path("sla/rotations/", api.RotationList.as_view(), name="api-sla-rotations"),
     path("sla/escalations/", api.EscalationList.as_view(), name="api-sla-escalations"),
+    path("voice/callback/", api_voice.VoiceCallback.as_view(), name="api-voice-callback"),
     path("sla/accountability/", api.Accountability.as_view(), name="api-sla-accountability"),
 ]

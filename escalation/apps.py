@@ -9,5 +9,7 @@ class EscalationConfig(AppConfig):
         from tickets import hooks
 
         from .engine import on_ticket_events
+        from .sms_ack import ack_by_sms
 
         hooks.subscribe(on_ticket_events)
+        hooks.subscribe_sms(ack_by_sms)

@@ -27,6 +27,7 @@ from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
 from . import clocks as ck
+from .ackcodes import ack_code
 from .links import ack_url
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
 from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue, schedule_many
@@ -391,4 +392,11 @@ def _message(ticket, clock, rec, notice, channel, language) -> tuple[str, str]:
             "category": ticket.category.name, "clock": clock_name,
             "due": timezone.localtime(clock.due_at).strftime("%d-%m %H:%M"), "level": rec.level,
             "link": ack_url(notice.pk)}
+        if channel == "voice":
+            body = _("Helpdesk escalation level %(level)s: %(priority)s ticket %(number)s, %(category)s in "
+                     "%(district)s. Press 1 to acknowledge.") % {
+                "level": rec.level, "priority": ticket.priority, "number": " ".join(ticket.display_number),
+                "category": ticket.category.name, "district": ticket.district.name}
+        else:  # the link stays last: phones make a trailing link tappable
+            body = _("Reply ACK %(code)s to acknowledge.") % {"code": ack_code(notice.pk)} + " " + body
     return subject, body

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
 
-from . import channels
+from . import channels, voice
 from .channels import DeliveryError
 from .models import Clock, OutboxMessage, VendorEndpoint
 
@@ -111,6 +111,8 @@ def _send(message: OutboxMessage) -> None:
             raise DeliveryError("no webhook endpoint configured for this address")
         channels.send_webhook(url=message.recipient, secret=endpoint.secret, payload=json.loads(message.body),
                               idempotency_key=message.idempotency_key)
+    elif message.channel == OutboxMessage.Channel.VOICE:
+        voice.place_call(message)
     else:  # pragma: no cover - guarded by the check constraint on channel choices at enqueue
         raise DeliveryError(f"no backend for {message.channel}")
 

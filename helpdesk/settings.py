@@ -320,6 +320,15 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 # Shared secret for inbound SMS webhook calls from the gateway (header X-Gateway-Key).
 SMS_INBOUND_KEY = os.environ.get("SMS_INBOUND_KEY", "")
+# Phone calls for ladder levels with the `voice` channel: "console" (default: logs the call) or
+# "http" (a generic click-to-call gateway: POST JSON to VOICE_GATEWAY_URL with a bearer key). The
+# gateway reports the outcome to /api/voice/callback/, signed with HMAC-SHA256 of the body under
+# VOICE_CALLBACK_SECRET (header X-Voice-Signature: sha256=<hex>); without a secret every callback
+# is refused.
+VOICE_BACKEND = os.environ.get("VOICE_BACKEND", "console")
+VOICE_GATEWAY_URL = os.environ.get("VOICE_GATEWAY_URL", "")
+VOICE_GATEWAY_KEY = os.environ.get("VOICE_GATEWAY_KEY", "")
+VOICE_CALLBACK_SECRET = os.environ.get("VOICE_CALLBACK_SECRET", "")
 
 LOGGING = {
     "version": 1,

@@ -42,3 +42,25 @@ def dispatching(ticket_id: int) -> Ticket | None:
     """The ticket being dispatched right now, if it is `ticket_id` (same transaction, fresh)."""
     ticket = _dispatching.get()
     return ticket if ticket is not None and ticket.pk == ticket_id else None
+
+
+# Inbound SMS commands of other apps ("ACK <code>" is escalation's). Each handler gets the
+# sender's normalised mobile, the text and the gateway's message id, and returns the action it
+# took, or None when the text is not its command; the first answer wins, before tickets' own
+# handling (STATUS, a reply to an open ticket, instructions).
+SmsHandler = Callable[..., "str | None"]
+_sms_handlers: list[SmsHandler] = []
+
+
+def subscribe_sms(handler: SmsHandler) -> SmsHandler:
+    if handler not in _sms_handlers:
+        _sms_handlers.append(handler)
+    return handler
+
+
+def inbound_sms(*, sender: str, text: str, message_id: str) -> str | None:
+    for handler in list(_sms_handlers):
+        action = handler(sender=sender, text=text, message_id=message_id)
+        if action:
+            return action
+    return None

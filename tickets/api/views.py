@@ -33,7 +33,7 @@ from accounts.permissions import (
 )
 from helpdesk import validation
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
-from tickets import intake, selectors, services
+from tickets import hooks, intake, selectors, services
 from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus
 from tickets.numbers import normalise_number
 from tickets.services import Actor
@@ -561,6 +561,9 @@ def handle_sms(*, sender: str, text: str, message_id: str) -> str:
 
     words = text.split()
     with transaction.atomic():
+        command = hooks.inbound_sms(sender=sender, text=text, message_id=message_id)
+        if command:
+            return command
         if len(words) == 2 and words[0].upper() in ("STATUS", "STATUS:", "स्थिति"):
             number = normalise_number(words[1])
             ticket = Ticket.objects.filter(number=number, requester_mobile=sender).first() if number else None
