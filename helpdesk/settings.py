@@ -152,7 +152,7 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "helpdesk.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
             "KEY_PREFIX": "hd",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from helpdesk.queue import enqueue_on_commit
+from helpdesk.queue import enqueue_coalesced_on_commit
 
 from .broadcast import broadcast
 
@@ -83,7 +83,8 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     if any(event.kind == "created" for event in events):
         from .tasks import spike_check_task
 
-        enqueue_on_commit(spike_check_task, ticket.category_id, ticket.district_id)
+        enqueue_coalesced_on_commit(spike_check_task, ticket.category_id, ticket.district_id,
+                                    key=f"spike:{ticket.category_id}:{ticket.district_id}")
 
 
 def incident_groups(incident, *, public: bool = True) -> list[str]:
