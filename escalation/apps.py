@@ -8,8 +8,10 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from tickets import hooks
 
+        from . import list_views
         from .engine import on_ticket_events
         from .sms_ack import ack_by_sms
 
         hooks.subscribe(on_ticket_events)
         hooks.subscribe_sms(ack_by_sms)
+        list_views.register()

@@ -4,6 +4,8 @@ from .api import views
 
 urlpatterns = [
     path("tickets/", views.TicketListCreate.as_view(), name="api-tickets"),
+    path("tickets/bulk/", views.TicketBulk.as_view(), name="api-tickets-bulk"),
+    path("tickets/views/", views.TeamViews.as_view(), name="api-tickets-views"),
     path("tickets/<str:number>/", views.TicketDetail.as_view(), name="api-ticket"),
     path("tickets/<str:number>/comments/", views.TicketComments.as_view(), name="api-ticket-comments"),
     path("tickets/<str:number>/events/", views.TicketEvents.as_view(), name="api-ticket-events"),

@@ -203,3 +203,30 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.from_value}->{self.to_value}"
+
+
+class TeamView(models.Model):
+    """A saved view of the ticket list that a supervisor defined for the desk: a built-in view
+    plus stored filters and sort, validated by the list's own parser when saved and when used."""
+
+    name_en = models.CharField(max_length=80)
+    name_hi = models.CharField(max_length=80, blank=True)
+    base_view = models.CharField(max_length=40, default="open")
+    filters = models.JSONField(default=dict, blank=True, help_text=_("List parameters, e.g. {\"priority\": [\"P1\"]}"))
+    position = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["name_en"], condition=Q(is_active=True),
+                                               name="teamview_active_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    @property
+    def name(self) -> str:
+        return self.name_hi if (get_language() or "en").startswith("hi") and self.name_hi else self.name_en

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import list_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -10,7 +10,11 @@ urlpatterns = [
     path("t/<str:number>/<str:secret>/", views.public_ticket, name="public"),
     path("console/", views.console, name="console"),
     path("console/queue/", views.queue_fragment, name="queue"),
-    path("tickets/", views.ticket_list, name="list"),
+    path("tickets/", list_views.ticket_list, name="list"),
+    path("tickets/bulk/", list_views.ticket_bulk, name="bulk"),
+    path("tickets/export.csv", list_views.ticket_export, name="export"),
+    path("tickets/views/", list_views.team_view_save, name="team-view-save"),
+    path("tickets/views/<int:view_id>/remove/", list_views.team_view_remove, name="team-view-remove"),
     path("tickets/new/", views.file_issue, name="file"),
     path("tickets/<str:number>/", views.ticket_detail, name="detail"),
     path("tickets/<str:number>/thread/", views.thread_fragment, name="thread"),

@@ -167,20 +167,6 @@ def _require_desk(request) -> None:
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    """Every staff role: the tickets in their scope (district officials: their district)."""
-    queryset = selectors.ticket_list(user=request.user).order_by("-created_at", "-id")
-    status = request.GET.get("status", "open")
-    if status == "open":
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
-    elif status in TicketStatus.values:
-        queryset = queryset.filter(status=status)
-    return render(request, "tickets/ticket_list.html", {
-        "tickets": queryset[:200], "status": status, "statuses": TicketStatus.choices,
-        "can_file": is_district_official(request.user) or is_desk(request.user)})
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def file_issue(request: HttpRequest) -> HttpResponse:
     """A district official files an issue for their district."""

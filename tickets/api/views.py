@@ -12,7 +12,6 @@ import uuid
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -38,8 +37,7 @@ from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, Ticket
 from tickets.numbers import normalise_number
 from tickets.services import Actor
 
-from . import parsing
-from .filters import TicketFilter
+from . import lists, parsing
 from .representation import comment_dict, event_dict, public_ticket_dict, ticket_dict
 from .throttles import AnonIpThrottle, AnonMobileThrottle
 
@@ -125,27 +123,19 @@ CREATE_FIELDS = {"district", "category", "description", "subject", "priority", "
 
 
 class TicketListCreate(StaffView):
-    # For the schema (drf-spectacular documents the filters from these); get() filters itself.
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = TicketFilter
-    queryset = Ticket.objects.none()
-
     @extend_schema(
-        summary="List tickets in the caller's scope", operation_id="tickets_list",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        filters=True,
-        responses={200: GENERIC},
+        summary="List tickets in the caller's scope: saved views, filters, search, sort", operation_id="tickets_list",
+        parameters=lists.LIST_PARAMETERS,
+        responses={200: GENERIC, 400: GENERIC, 404: GENERIC},
         examples=[OpenApiExample("Page", response_only=True, value={
-            "count": 1, "next": None, "previous": None, "results": [TICKET_EXAMPLE]})],
+            "count": 1, "count_capped": False, "view": "open", "sort": "priority", "next": None, "previous": None,
+            "results": [TICKET_EXAMPLE]}),
+            OpenApiExample("Unknown sort key", response_only=True, status_codes=["400"], value={
+                "code": "invalid_sort", "detail": "Unknown sort key: evil. Choose from: created, updated, priority, "
+                "status, district, category, assignee, number.", "field": "sort"})],
     )
     def get(self, request):
-        queryset = selectors.ticket_list(user=request.user).order_by("-created_at", "-id")
-        filterset = TicketFilter(request.query_params, queryset=queryset, request=request)
-        if not filterset.is_valid():
-            raise InvalidInput(_("Invalid filter."), code="invalid_filter", errors=filterset.errors)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
-        return paginator.get_paginated_response([ticket_dict(t) for t in page])
+        return lists.list_tickets(request)
 
     @extend_schema(
         summary="Open a ticket (agents: for a caller; district officials: for their district)",
@@ -198,6 +188,14 @@ class TicketListCreate(StaffView):
         )
         ticket = selectors.ticket_queryset().get(pk=result.ticket.pk) if not result.created else result.ticket
         return Response({"created": result.created, "ticket": ticket_dict(ticket)}, status=201 if result.created else 200)
+
+
+class TicketBulk(lists.TicketBulk, StaffView):
+    pass
+
+
+class TeamViews(lists.TeamViewList, StaffView):
+    pass
 
 
 class TicketDetail(StaffView):
