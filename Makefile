@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards clean e2e fuzz fuzz-long faults soak
+.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search clean e2e fuzz fuzz-long faults soak
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-bookings: $(STAMP)
 
 bench-dashboards: $(STAMP)
 	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
+
+bench-search: $(STAMP)
+	$(BIN)/python bench/ticket_search.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

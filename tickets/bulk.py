@@ -49,11 +49,16 @@ class BulkRequest:
     vendor: Vendor | None = None
 
 
+def bulk_check_role(user) -> None:
+    """Bulk actions are desk work: anyone else is refused before their request is read."""
+    if not is_desk(user):
+        raise Forbidden(_("Only helpdesk staff may change tickets in bulk."))
+
+
 def bulk_parse(*, user, action: object, numbers: object, value: dict) -> BulkRequest:
     """Check a bulk request as a whole. Raises Forbidden (not a desk role; merge: not a
     supervisor) or InvalidInput (unknown action, bad value, no tickets, over BULK_MAX)."""
-    if not is_desk(user):
-        raise Forbidden(_("Only helpdesk staff may change tickets in bulk."))
+    bulk_check_role(user)
     if action not in ACTIONS:
         raise InvalidInput(_("Unknown bulk action. Choose from: %(choices)s.") % {"choices": ", ".join(ACTIONS)},
                            code="invalid_action", field="action")

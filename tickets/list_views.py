@@ -42,6 +42,13 @@ def _querystring(params, **changes) -> str:
     return data.urlencode()
 
 
+def _labels() -> dict[str, str]:
+    """Column labels, translated once per page (each row repeats them for the phone layout)."""
+    return {"ticket": _("Ticket"), "status": _("Status"), "priority": _("Priority"), "district": _("District"),
+            "category": _("Category"), "assignee": _("Assigned to"), "requester": _("Requester"),
+            "opened": _("Opened"), "unassigned": _("Unassigned"), "choose": _("Choose ticket")}
+
+
 def _options(user) -> dict:
     desk = is_desk(user)
     return {
@@ -68,7 +75,7 @@ def _context(request, params, *, query=None, views=None, page=None, error=None) 
         sort_links[key] = "?" + _querystring(params, sort=flipped, page=None)
     return {
         **_options(user),
-        "views": list(views.values()), "query": query, "page": page, "error": error,
+        "labels": _labels(), "views": list(views.values()), "query": query, "page": page, "error": error,
         "params": params, "count_cap": COUNT_CAP,
         "view_links": {key: "?" + urlencode({"view": key}) for key in views},
         "sort_links": sort_links, "current_sort": current_sort,
@@ -160,9 +167,7 @@ class _Echo:
 def ticket_export(request: HttpRequest) -> HttpResponse:
     """The list as CSV (UTF-8 with BOM), every page of it up to EXPORT_MAX rows, streamed."""
     try:
-        params = request.GET.copy()
-        params.pop("page", None)
-        query, views = parse_for(request.user, params)
+        query, views = parse_for(request.user, request.GET)  # a page parameter is checked, then every page exported
         queryset = ticket_list_query(user=request.user, query=query, views=views)
     except DomainError as exc:
         return _list(request, QueryDict(), status=exc.status_code, error=exc.detail)

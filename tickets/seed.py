@@ -100,6 +100,34 @@ COLUMNS = ["number", "requester_kind", "channel", "district_id", "category_id", 
            "first_response_at", "resolved_at", "closed_at"]
 
 
+# Varied names and descriptions, so that searching the bulk data behaves like searching real
+# complaints (many words, both scripts), drawn from their own generator so that the other
+# columns stay exactly as before for a given seed.
+FIRST = ["Ramesh", "Sita", "Lakshmi", "Arjun", "Meera", "Vinod", "Pooja", "Sunita", "Rajesh", "Kavita", "Manoj",
+         "Anita", "Deepak", "Rekha", "Santosh", "Geeta", "रमेश", "सीता", "लक्ष्मी", "अर्जुन", "मीरा", "विनोद",
+         "पूजा", "सुनीता", "राजेश", "कविता"]
+LAST = ["Sahu", "Verma", "Netam", "Patel", "Kaushik", "Kanwar", "Sinha", "Yadav", "Sharma", "Dhruw", "Markam",
+        "Tandon", "साहू", "वर्मा", "नेताम", "पटेल", "कंवर", "यादव", "शर्मा", "ध्रुव", "मरकाम"]
+PHRASES = {
+    "en": ["OTP does not arrive on my number", "the portal shows an error since morning", "registration fails after the OTP",
+           "no slots shown at the centre", "booking shows the wrong centre", "certificate has the wrong date of birth",
+           "page keeps loading", "my mother could not register", "the centre sent us back", "second dose not shown",
+           "mobile number already registered", "captcha never loads", "payment page for paid centre fails"],
+    "hi": ["ओटीपी नहीं आ रहा है", "पोर्टल सुबह से त्रुटि दिखा रहा है", "ओटीपी के बाद पंजीकरण विफल", "केंद्र पर स्लॉट नहीं दिख रहे",
+           "बुकिंग में गलत केंद्र दिखा रहा है", "प्रमाणपत्र में जन्मतिथि गलत है", "पेज लोड होता रहता है",
+           "मेरी माँ का पंजीकरण नहीं हुआ", "केंद्र ने वापस भेज दिया", "दूसरी खुराक नहीं दिख रही", "मोबाइल नंबर पहले से पंजीकृत"],
+}
+PLACES = ["Raipur", "Durg", "Bhilai", "Bilaspur", "Korba", "Jagdalpur", "Ambikapur", "रायपुर", "दुर्ग", "भिलाई",
+          "बिलासपुर", "कोरबा", "जगदलपुर", "अंबिकापुर"]
+
+
+def _texts(rng: random.Random, language: str) -> tuple[str, str]:
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    phrases = PHRASES[language]
+    text = f"{rng.choice(phrases)}; {rng.choice(phrases)} ({rng.choice(PLACES)})"
+    return name, text
+
+
 def _weighted(pairs):
     values = [v for v, _ in pairs]
     cum, total = [], 0
@@ -109,7 +137,8 @@ def _weighted(pairs):
     return values, cum
 
 
-def _rows(count: int, *, now: dt.datetime, districts, categories, taken: set[str], rng: random.Random):
+def _rows(count: int, *, now: dt.datetime, districts, categories, taken: set[str], rng: random.Random,
+          text_rng: random.Random):
     cat_values, cat_cum = _weighted([(c, CATEGORY_WEIGHTS.get(c.code, 5)) for c in categories])
     ch_values, ch_cum = _weighted(CHANNELS)
     # Raipur, Durg, Bilaspur are the big districts; the rest share the remainder.
@@ -154,9 +183,11 @@ def _rows(count: int, *, now: dt.datetime, districts, categories, taken: set[str
             first_response = first_response if first_response and first_response <= now else None
             latest = first_response or created
         mobile = f"{rng.choice('6789')}{rng.randrange(10**9):09d}" if channel != "api" else ""
+        language = "hi" if rng.random() < 0.6 else "en"
+        name, text = _texts(text_rng, language)
         yield (number, KINDS[channel], channel, district.pk, category.pk, priority, status, "",
-               f"{SEED_MARK} {category.name_en}", "Seed citizen" if mobile else "", mobile,
-               "hi" if rng.random() < 0.6 else "en", f"{rng.randrange(10**14):014d}" if rng.random() < 0.3 else "",
+               f"{SEED_MARK} {category.name_en}: {text}", name if mobile else "", mobile,
+               language, f"{rng.randrange(10**14):014d}" if rng.random() < 0.3 else "",
                "", 1 if (status in OPEN_STATUSES and rng.random() < 0.1) else 0, 0, 1,
                created, latest, first_response, resolved, closed)
 
@@ -174,7 +205,8 @@ def seed_bulk(*, size: int, stdout, seed_value: int = 2021) -> int:
     districts = list(District.objects.order_by("pk"))
     categories = list(Category.objects.order_by("pk"))
     now = timezone.now()
-    rows = _rows(missing, now=now, districts=districts, categories=categories, taken=taken, rng=rng)
+    rows = _rows(missing, now=now, districts=districts, categories=categories, taken=taken, rng=rng,
+                 text_rng=random.Random(seed_value * 7919 + existing))
     with transaction.atomic():
         before = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if connection.vendor == "postgresql":

@@ -104,6 +104,7 @@ class TicketBulk:
     )
     @idempotent
     def post(self, request):
+        bulk.bulk_check_role(request.user)
         data = parsing.body(request, allowed=BULK_FIELDS, required={"action", "tickets"})
         if not isinstance(data.get("tickets"), list):
             raise InvalidInput(_("tickets must be a list of ticket numbers."), code="invalid_tickets", field="tickets")
