@@ -9,6 +9,11 @@ COWIN = ["CoWIN public API (v2)"]
 _DATE = OpenApiParameter("date", str, required=True, description="dd-mm-yyyy (IST), yesterday .. 30 days ahead")
 _DISTRICT = OpenApiParameter("district_id", int, required=True, description="CoWIN district id (109-136)")
 _PIN = OpenApiParameter("pincode", str, required=True, description="six digits starting 49")
+_CENTER = OpenApiParameter("center_id", int, required=True, description="CoWIN centre id")
+_VACCINE = OpenApiParameter("vaccine", str, required=False, enum=list(cowin.VACCINES),
+                            description="only sessions of this vaccine")
+_LAT = OpenApiParameter("lat", float, required=True, description="latitude, decimal degrees")
+_LONG = OpenApiParameter("long", float, required=True, description="longitude, decimal degrees")
 _ERRORS = {400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT}
 _ERROR_EXAMPLE = OpenApiExample("error", response_only=True, status_codes=["400"],
                                 value={"errorCode": "APPOIN0014", "error": "Invalid district_id"})
@@ -33,16 +38,23 @@ urlpatterns = [
     path("v2/admin/location/districts/<str:state_id>", _cowin(cowin.districts, "Districts of a state (CoWIN ids)", []),
          name="cowin-districts"),
     path("v2/appointment/sessions/public/findByPin",
-         _cowin(cowin.find_by_pin, "Sessions at a PIN on a date", [_PIN, _DATE]), name="cowin-find-by-pin"),
+         _cowin(cowin.find_by_pin, "Sessions at a PIN on a date", [_PIN, _DATE, _VACCINE]), name="cowin-find-by-pin"),
     path("v2/appointment/sessions/public/findByDistrict",
-         _cowin(cowin.find_by_district, "Sessions in a district on a date", [_DISTRICT, _DATE]),
+         _cowin(cowin.find_by_district, "Sessions in a district on a date", [_DISTRICT, _DATE, _VACCINE]),
          name="cowin-find-by-district"),
     path("v2/appointment/sessions/public/calendarByPin",
-         _cowin(cowin.calendar_by_pin, "Centres at a PIN with 7 days of sessions", [_PIN, _DATE], _CALENDAR_EXAMPLE),
+         _cowin(cowin.calendar_by_pin, "Centres at a PIN with 7 days of sessions", [_PIN, _DATE, _VACCINE],
+                _CALENDAR_EXAMPLE),
          name="cowin-calendar-by-pin"),
     path("v2/appointment/sessions/public/calendarByDistrict",
-         _cowin(cowin.calendar_by_district, "Centres in a district with 7 days of sessions", [_DISTRICT, _DATE],
-                _CALENDAR_EXAMPLE), name="cowin-calendar-by-district"),
+         _cowin(cowin.calendar_by_district, "Centres in a district with 7 days of sessions",
+                [_DISTRICT, _DATE, _VACCINE], _CALENDAR_EXAMPLE), name="cowin-calendar-by-district"),
+    path("v2/appointment/sessions/public/calendarByCenter",
+         _cowin(cowin.calendar_by_center, "One centre with 7 days of sessions", [_CENTER, _DATE, _VACCINE]),
+         name="cowin-calendar-by-center"),
+    path("v2/appointment/centers/public/findByLatLong",
+         _cowin(cowin.find_by_lat_long, "The 20 centres nearest a point", [_LAT, _LONG]),
+         name="cowin-find-by-lat-long"),
     # Citizens: OTP login, then a bearer token.
     path("bookings/citizen/otp/", api.OtpRequestView.as_view(), name="bookings-otp"),
     path("bookings/citizen/otp/confirm/", api.OtpConfirmView.as_view(), name="bookings-otp-confirm"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 import re
 import time
 from collections import defaultdict
@@ -27,7 +28,7 @@ from helpdesk.exceptions import DomainError, TooManyRequests
 from helpdesk.validation import today_ist
 
 from . import ratelimit
-from .models import Session
+from .models import Centre, Session
 
 STATE_ID = 7
 STATE_NAME = "Chhattisgarh"
@@ -37,6 +38,11 @@ _districts: dict[int, tuple[int, str]] = {}
 _DIGITS_RE = re.compile(r"^[0-9]{1,6}$")
 _PIN_RE = re.compile(r"^49[0-9]{4}$")
 _DATE_RE = re.compile(r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
+_CENTER_RE = re.compile(r"^[0-9]{1,9}$")
+_COORD_RE = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,10})?$")
+VACCINES = ("COVISHIELD", "COVAXIN")
+NEAREST = 20  # centres findByLatLong answers, nearest first
+STATE_NAME_HI = "छत्तीसगढ़"
 
 
 class CowinError(Exception):
@@ -119,6 +125,33 @@ def _pincode(request) -> str:
     return raw
 
 
+def _vaccine(request) -> str | None:
+    """CoWIN's optional `vaccine` filter (COVISHIELD or COVAXIN; case does not matter)."""
+    values = request.GET.getlist("vaccine")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise CowinError(400, "APPOIN0020", "Parameter given more than once: vaccine")
+    value = values[0]
+    if not (value.isascii() and value.upper() in VACCINES):
+        raise CowinError(400, "APPOIN0022", "Invalid vaccine: COVISHIELD or COVAXIN")
+    return value.upper()
+
+
+def _center_id(request) -> int:
+    raw = _one(request, "center_id")
+    if not _CENTER_RE.match(raw):
+        raise CowinError(400, "APPOIN0015", "Invalid center_id")
+    return int(raw)
+
+
+def _coordinate(request, name: str, bound: float) -> float:
+    raw = _one(request, name)
+    if not _COORD_RE.match(raw) or abs(float(raw)) > bound:  # ASCII decimal only, checked first
+        raise CowinError(400, "APPOIN0016", f"Invalid {name}")
+    return float(raw)
+
+
 def _cached(key: str, build) -> tuple[bytes, bytes]:
     """(JSON bytes, the same gzipped), from this process (5 s), the shared cache, or built."""
     now = time.monotonic()
@@ -148,9 +181,17 @@ _SESSION_FIELDS = ("session_id", "date", "vaccine", "min_age_limit", "max_age_li
                    "centre__fee_type")
 
 
-def _rows(*, district_pk: int | None = None, pincode: str | None = None, start: dt.date, days: int):
+def _rows(*, district_pk: int | None = None, pincode: str | None = None, center_id: int | None = None,
+          start: dt.date, days: int, vaccine: str | None = None):
     queryset = Session.objects.filter(published=True, date__gte=start, date__lt=start + dt.timedelta(days=days))
-    queryset = queryset.filter(centre__district_id=district_pk) if district_pk else queryset.filter(centre__pincode=pincode)
+    if district_pk:
+        queryset = queryset.filter(centre__district_id=district_pk)
+    elif center_id is not None:
+        queryset = queryset.filter(centre__center_id=center_id)
+    else:
+        queryset = queryset.filter(centre__pincode=pincode)
+    if vaccine:
+        queryset = queryset.filter(vaccine=vaccine)
     return queryset.order_by("centre__center_id", "date", "pk").values_list(*_SESSION_FIELDS)
 
 
@@ -232,25 +273,67 @@ def districts(request, state_id: str):
 
 @_endpoint
 def find_by_pin(request):
-    pincode, start = _pincode(request), _date(request)
-    return _cached_json(request, f"cowin:fp:{pincode}:{start}", lambda: _find(_rows(pincode=pincode, start=start, days=1)))
+    pincode, start, vaccine = _pincode(request), _date(request), _vaccine(request)
+    return _cached_json(request, f"cowin:fp:{pincode}:{start}:{vaccine}",
+                        lambda: _find(_rows(pincode=pincode, start=start, days=1, vaccine=vaccine)))
 
 
 @_endpoint
 def find_by_district(request):
-    (pk, _name), start = _district(request), _date(request)
-    return _cached_json(request, f"cowin:fd:{pk}:{start}", lambda: _find(_rows(district_pk=pk, start=start, days=1)))
+    (pk, _name), start, vaccine = _district(request), _date(request), _vaccine(request)
+    return _cached_json(request, f"cowin:fd:{pk}:{start}:{vaccine}",
+                        lambda: _find(_rows(district_pk=pk, start=start, days=1, vaccine=vaccine)))
 
 
 @_endpoint
 def calendar_by_pin(request):
-    pincode, start = _pincode(request), _date(request)
-    return _cached_json(request, f"cowin:cp:{pincode}:{start}",
-                        lambda: _calendar(_rows(pincode=pincode, start=start, days=7)))
+    pincode, start, vaccine = _pincode(request), _date(request), _vaccine(request)
+    return _cached_json(request, f"cowin:cp:{pincode}:{start}:{vaccine}",
+                        lambda: _calendar(_rows(pincode=pincode, start=start, days=7, vaccine=vaccine)))
 
 
 @_endpoint
 def calendar_by_district(request):
-    (pk, _name), start = _district(request), _date(request)
-    return _cached_json(request, f"cowin:cd:{pk}:{start}",
-                        lambda: _calendar(_rows(district_pk=pk, start=start, days=7)))
+    (pk, _name), start, vaccine = _district(request), _date(request), _vaccine(request)
+    return _cached_json(request, f"cowin:cd:{pk}:{start}:{vaccine}",
+                        lambda: _calendar(_rows(district_pk=pk, start=start, days=7, vaccine=vaccine)))
+
+
+def _one_centre(rows) -> bytes:
+    """calendarByCenter's shape: {"centers": {the centre, with its sessions}}, {} when none."""
+    centres = json.loads(_calendar(rows))["centers"]
+    return json.dumps({"centers": centres[0] if centres else {}}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+@_endpoint
+def calendar_by_center(request):
+    center_id, start, vaccine = _center_id(request), _date(request), _vaccine(request)
+    return _cached_json(request, f"cowin:cc:{center_id}:{start}:{vaccine}",
+                        lambda: _one_centre(_rows(center_id=center_id, start=start, days=7, vaccine=vaccine)))
+
+
+def _distance_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(long2 - long1) / 2) ** 2
+    return 12742 * math.asin(math.sqrt(a))
+
+
+def _nearest(lat: float, long: float) -> bytes:
+    rows = Centre.objects.values_list("center_id", "name", "address", "district__name_en", "district__name_hi",
+                                      "block_name", "pincode", "lat", "long")
+    nearest = sorted(rows, key=lambda r: (_distance_km(lat, long, r[7], r[8]), r[0]))[:NEAREST]
+    return json.dumps({"centers": [{
+        "center_id": r[0], "name": r[1], "name_l": "", "address": r[2], "address_l": "",
+        "state_name": STATE_NAME, "state_name_l": STATE_NAME_HI, "district_name": r[3], "district_name_l": r[4],
+        "block_name": r[5], "block_name_l": "", "pincode": r[6], "lat": str(r[7]), "long": str(r[8]),
+    } for r in nearest], "ttl": 24}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@_endpoint
+def find_by_lat_long(request):
+    """GET /api/v2/appointment/centers/public/findByLatLong?lat=&long=: the nearest centres."""
+    lat, long = _coordinate(request, "lat", 90), _coordinate(request, "long", 180)
+    # Cached per ~1 km cell: the nearest centres do not change within it.
+    key = f"cowin:ll:{lat:.2f}:{long:.2f}"
+    return _cached_json(request, key, lambda: _nearest(round(lat, 2), round(long, 2)))

@@ -18,6 +18,8 @@ _EXACT = {
     "/api/v2/appointment/sessions/public/findByDistrict": cowin.find_by_district,
     "/api/v2/appointment/sessions/public/calendarByPin": cowin.calendar_by_pin,
     "/api/v2/appointment/sessions/public/calendarByDistrict": cowin.calendar_by_district,
+    "/api/v2/appointment/sessions/public/calendarByCenter": cowin.calendar_by_center,
+    "/api/v2/appointment/centers/public/findByLatLong": cowin.find_by_lat_long,
     "/api/bookings/citizen/beneficiaries/": api.citizen_beneficiaries,
 }
 _DISTRICTS = "/api/v2/admin/location/districts/"

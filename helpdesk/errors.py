@@ -82,6 +82,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/v2/"):  # CoWIN's surface keeps CoWIN's error envelope
+        return JsonResponse({"errorCode": "APPOIN0404", "error": "No such endpoint"}, status=404)
     if _api(request):
         return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
     return _render(request, "not_found")

@@ -279,6 +279,10 @@ def ticket_transition(
     """Move a ticket to `to`. Locks the ticket row. Raises InvalidTransition (409) for an illegal
     move and StaleVersion (409) when expected_version is given and out of date. Moving to
     awaiting_vendor hands the ticket to `vendor` (required the first time)."""
+    if to == TicketStatus.MERGED:
+        # Merging names the surviving ticket: ticket_merge does it, a bare status change cannot.
+        raise InvalidInput(_("To merge this ticket, choose the ticket to merge it into (Merge)."),
+                           code="use_merge", field="to")
     ticket = _lock(ticket_id, expected_version)
     changes = _Changes(ticket, actor)
     fields = ["status", "resolved_at", "closed_at", "reopened_count"]

@@ -23,7 +23,10 @@ def test_home_page_links_for_each_role(client, username):
     page = client.get("/").content.decode()
     for link in LINKS[username]:
         assert f'href="{link}' in page, (username, link)
-        assert client.get(link).status_code in (200, 302), (username, link)
+        # Followed to the end: a link of one's own home page opens (200), never a login or error page.
+        answer = client.get(link, follow=True)
+        assert answer.status_code == 200, (username, link, answer.status_code)
+        assert not answer.request["PATH_INFO"].startswith("/accounts/login/"), (username, link)
 
 
 @pytest.mark.django_db
