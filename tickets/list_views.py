@@ -86,6 +86,7 @@ def _context(request, params, *, query=None, views=None, page=None, error=None) 
         "back": _querystring(params),
         "can_bulk": is_desk(user), "can_merge": is_supervisor(user), "can_define_views": is_supervisor(user),
         "can_file": is_district_official(user),
+        "filters_active": bool(query and query.explicit - {"view", "q", "sort", "page", "page_size"}),
         "selected_status": set(query.status) if query else set(),
         "selected_priority": set(query.priority) if query else set(),
     }

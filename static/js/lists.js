@@ -53,6 +53,10 @@
   });
   rows.addEventListener("change", count);
 
+  // On a phone the filters fold away unless one is in use; the search box stays.
+  var more = document.getElementById("more-filters");
+  if (more && !more.hasAttribute("data-active") && window.matchMedia("(max-width: 700px)").matches) more.open = false;
+
   var action = document.getElementById("bulk-action");
   function fields() {
     document.querySelectorAll("#bulk [data-for]").forEach(function (label) {

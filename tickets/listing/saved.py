@@ -46,7 +46,7 @@ register_view("unassigned", _("Unassigned"), lambda user, now: _OPEN & Q(assigne
 register_view("awaiting_vendor", _("Awaiting vendor"), lambda user, now: Q(status=TicketStatus.AWAITING_VENDOR))
 register_view("awaiting_citizen", _("Awaiting citizen"), lambda user, now: Q(status=TicketStatus.AWAITING_CITIZEN))
 register_view("reopened", _("Reopened"), lambda user, now: Q(status=TicketStatus.REOPENED))
-register_view("by_district", _("By district"), lambda user, now: _OPEN, sort="district")
+register_view("by_district", _("By district"), lambda user, now: _OPEN, sort="district", desk_only=True)
 register_view("all", _("All tickets"), lambda user, now: Q())
 
 
