@@ -6,12 +6,19 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation and SLA"
 
     def ready(self) -> None:
+        from celery.signals import beat_init
+
+        from helpdesk import health
         from tickets import hooks
 
         from . import list_views
         from .engine import on_ticket_events
+        from .heartbeat import readiness_check, start_watchdog
         from .sms_ack import ack_by_sms
 
         hooks.subscribe(on_ticket_events)
         hooks.subscribe_sms(ack_by_sms)
         list_views.register()
+        # The sweep's heartbeat on /readyz; the watchdog runs in beat, never in the worker it watches.
+        health.register("sweep", readiness_check, needed=False)
+        beat_init.connect(start_watchdog, weak=False)

@@ -394,4 +394,5 @@ class OutboxMessage(models.Model):
 
 
 # Overrides, voice calls and ladder test runs live in their own module (kept under 400 lines).
+from .heartbeat_models import Heartbeat, HeartbeatAlert  # noqa: E402,F401  (models of this app)
 from .oncall_models import LadderTestRun, RotationOverride, VoiceCall  # noqa: E402,F401

@@ -1,8 +1,10 @@
 """Celery tasks. They take ids, re-fetch and are idempotent: a redelivered task does nothing new."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import engine, oncall, outbox
+from .heartbeat import heartbeat_stamp
 
 
 @shared_task(acks_late=True)
@@ -20,8 +22,12 @@ def deliver_messages(message_ids: list[int]) -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep() -> int:
     """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due. When
-    much is due at once, one helper sweep joins on another worker (SKIP LOCKED splits the rows)."""
-    return engine.sweep(on_full_batch=lambda: sweep.delay())
+    much is due at once, one helper sweep joins on another worker (SKIP LOCKED splits the rows).
+    A sweep that ran to the end stamps the heartbeat (escalation.heartbeat)."""
+    started = timezone.now()
+    done = engine.sweep(on_full_batch=lambda: sweep.delay())
+    heartbeat_stamp(started_at=started, processed=done)
+    return done
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -191,7 +191,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Kolkata"
 # Delayed tasks are only a lag-shortener; the sweep is the truth (see escalation/README section).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# No ack emulation on Redis: with it, Celery 5.7's worker exits for good when Redis dies while it
+# holds unacknowledged messages (delayed tasks, tasks running): its reconnect path closes the
+# channel a second time after dropping the transport, restoring those messages then raises
+# AttributeError ('NoneType' object has no attribute 'hostname'), which is not a connection error.
+# Without it a message leaves Redis when a worker takes it: a task lost with a killed worker or a
+# crashed Redis is redone by the periodic sweep and the outbox retry job, which own the work.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2,
+                                   "ack_emulation": env_bool("CELERY_ACK_EMULATION", False)}
+# Retry the broker for ever (Celery's default gives up after 100 attempts, about 50 minutes):
+# an outage of any length never ends a worker. Tasks running when the connection drops finish
+# their database work (their own transactions); they are not cancelled.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Beat's schedule file lives with the other runtime state (HELPDESK_VAR_DIR), not in ./var.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing a task never holds a request for long when the broker is down: the work is in the
 # database already and the periodic sweeps pick it up (helpdesk/queue.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -211,6 +226,12 @@ CELERY_BEAT_SCHEDULE["escalation-outbox-retry"] = {"task": "escalation.tasks.out
                                                    "schedule": float(OUTBOX_RETRY_SECONDS)}
 # The hand-off SMS to the engineer whose on-call shift has just begun (exactly once per change).
 CELERY_BEAT_SCHEDULE["escalation-oncall-handoff"] = {"task": "escalation.tasks.oncall_handoff", "schedule": 60.0}
+# Heartbeat: the sweep stamps each run; the watchdog (a thread in Celery beat, or in `manage.py
+# serve`) checks every HEARTBEAT_CHECK_SECONDS and alerts supervisors once per outage when the
+# last run is older than SWEEP_STALE_SECONDS (also shown on /readyz and the state dashboard).
+SWEEP_STALE_SECONDS = env_int("SWEEP_STALE_SECONDS", 120)
+HEARTBEAT_CHECK_SECONDS = env_int("HEARTBEAT_CHECK_SECONDS", 30)
+HEARTBEAT_WATCHDOG = "escalation.heartbeat.Watchdog"
 # Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
 ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
 

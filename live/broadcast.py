@@ -13,6 +13,7 @@ server's own loop, so there the send goes through `async_to_sync`, which runs it
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -24,15 +25,32 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from .sequence import sequences
+
 log = logging.getLogger(__name__)
+BACKLOG_WARNING = 100
 
 
 async def _send_all(layer, groups: list[str], message: dict) -> None:
-    for group in groups:
+    """Number the event in each of its groups (live.sequence), then send it to all of them at
+    once. A failure is logged, never raised: the clients notice the hole in the numbers (or the
+    dropped socket) and resync from the database."""
+    if not groups:
+        return
+    event = message["event"]
+    try:
+        seqs = await sequences().next(groups)
+    except Exception:  # Redis down: nothing can be sent either
+        log.warning("live broadcast of %s: no sequence numbers", event.get("type"), exc_info=True)
+        return
+
+    async def one(group: str) -> None:
         try:
-            await layer.group_send(group, message)
-        except Exception:  # Redis down: the client's snapshot on reconnect covers it
+            await layer.group_send(group, {**message, "event": {**event, "group": group, "seq": seqs[group]}})
+        except Exception:
             log.warning("live broadcast to %s failed", group, exc_info=True)
+
+    await asyncio.gather(*(one(group) for group in groups))
 
 
 class _Sender:
@@ -56,14 +74,25 @@ class _Sender:
             loop.run_forever()
 
         threading.Thread(target=run, name="live-broadcast", daemon=True).start()
-        ready.wait(5)
+        ready.wait()  # the queue must exist before the first submit (a busy machine may take a while)
         self._loop = loop
+        atexit.register(flush, 2.0)  # a worker that exits sends what it queued first
 
     async def _drain(self) -> None:
         layer = get_channel_layer()
+        warned_at = 0
         while True:
             groups, message, done = await self._queue.get()
-            await _send_all(layer, groups, message)
+            backlog = self._queue.qsize()
+            if backlog >= BACKLOG_WARNING and backlog >= 2 * warned_at:
+                warned_at = backlog
+                log.warning("live broadcast backlog: %s events waiting in this process", backlog)
+            elif backlog == 0:
+                warned_at = 0
+            try:
+                await _send_all(layer, groups, message)
+            except Exception:  # never let the sender die: every later event would vanish with it
+                log.exception("live broadcast failed")
             if done is not None:
                 done.set()
 

@@ -3,7 +3,8 @@ by a service after commit (live.broadcast). Origin validation and the session co
 helpdesk/asgi.py (AllowedHostsOriginValidator + AuthMiddlewareStack).
 
 Refusals close before accepting (HTTP 403 at the handshake); a refusal after acceptance uses
-close code 4403.
+close code 4403. After accepting, a socket is sent `{"type": "hello", "seq": {group: n}}`, and
+every pong carries the same: the clients' baseline for noticing a missed event (live.sequence).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from accounts.permissions import can_see_ticket, is_desk, is_district_official, 
 from . import presence
 from .events import CONSOLE, STATUS, district_group, ticket_group, vendor_group
 from .fanout import fanout
+from .sequence import sequences
 
 
 class EchoConsumer(AsyncJsonWebsocketConsumer):
@@ -38,6 +40,17 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = groups
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _seq(self) -> dict[str, int]:
+        """The current sequence number of each group this socket listens to (live.sequence)."""
+        try:
+            return await sequences().current(getattr(self, "groups_joined", []))
+        except Exception:
+            return {}
+
+    async def hello(self) -> None:
+        """After accepting: the baseline numbers, so the first missed event is noticed too."""
+        await self.send_json({"type": "hello", "seq": await self._seq()})
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
@@ -59,7 +72,7 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+            await self.send_json({"type": "pong", "seq": await self._seq()})
 
 
 class StatusConsumer(_GroupsConsumer):
@@ -73,9 +86,11 @@ class StatusConsumer(_GroupsConsumer):
     channel_layer_alias = "status-sockets-have-no-channel"
 
     async def connect(self):
+        self.groups_joined = [STATUS]
         self.hub = fanout(STATUS)
         await self.hub.add(self)
         await self.accept()
+        await self.hello()
 
     async def disconnect(self, code):
         if hasattr(self, "hub"):
@@ -107,6 +122,7 @@ class ConsoleConsumer(_GroupsConsumer):
             return
         await self.join(groups)
         await self.accept()
+        await self.hello()
 
 
 class TicketConsumer(_GroupsConsumer):
@@ -127,6 +143,7 @@ class TicketConsumer(_GroupsConsumer):
         self._last_typing = 0.0
         await self.join([self.room])
         await self.accept()
+        await self.hello()
         await presence.backend().join(self.room, self.channel_name, self.user_info)
         await self._announce_presence()
 
@@ -162,7 +179,7 @@ class TicketConsumer(_GroupsConsumer):
         kind = content.get("type")
         if kind == "ping":
             await presence.backend().join(self.room, self.channel_name, self.user_info)
-            await self.send_json({"type": "pong"})
+            await self.send_json({"type": "pong", "seq": await self._seq()})
         elif kind == "typing":
             now = time.monotonic()
             if now - self._last_typing < self.TYPING_MIN_INTERVAL:

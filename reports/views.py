@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import District
 from accounts.permissions import is_desk, is_district_official
+from escalation.heartbeat import heartbeat_status
 from helpdesk.exceptions import DomainError, Forbidden, NotFound
 
 from . import selectors
@@ -92,7 +93,16 @@ def _dashboard_context(request, scope):
         "districts_query": urlencode({**period_q, "order": order}),
         "districts": District.objects.order_by("name_en") if is_desk(request.user) else None,
         "generated_at": now.astimezone(IST),
+        "engine": _engine(now) if is_desk(request.user) else None,
     }
+
+
+def _engine(now) -> dict:
+    """The escalation engine's heartbeat, for the desk (supervisors see it on the state dashboard)."""
+    status = heartbeat_status(now=now)
+    stalled = (now - status.stale_since).total_seconds() if status.stale_since else 0
+    return {"stale": status.stale, "last_run_at": status.last_run_at, "age": status.age_seconds,
+            "minutes": max(1, int(stalled // 60))}
 
 
 @login_required

@@ -7,6 +7,13 @@
  * - Every message becomes a document CustomEvent "helpdesk:event" (detail = the event JSON);
  *   after a reconnect, "helpdesk:resync" tells pages to re-fetch their snapshot (events are hints,
  *   the database is the truth).
+ * - Missed events are noticed: each event carries its group and a per-group sequence number
+ *   ("group", "seq"); the server says where each group stands when the socket opens ("hello")
+ *   and in every pong. A hole that is not filled within GAP_GRACE_MS (two servers may deliver
+ *   6 before 5), or a pong ahead of the last event seen, is a gap: "helpdesk:resync" (detail
+ *   {reason: "gap", groups}) and, on staff sockets, the ticket events since the last one seen are
+ *   fetched from GET /api/live/events/?since=<event id> and replayed as "helpdesk:event" (with
+ *   resynced: true).
  * - [data-refresh="<url>"] elements re-fetch their HTML from <url> when an event whose type starts
  *   with one of data-refresh-on (comma-separated prefixes) arrives, after a resync, and every
  *   data-refresh-every seconds.
@@ -27,6 +34,78 @@
   var everConnected = false;
   var heartbeat = null;
 
+  // --- sequence numbers and resync -------------------------------------------------------------
+  var GAP_GRACE_MS = 1500;
+  var PING_MS = parseInt(root.getAttribute("data-ping-ms") || "25000", 10);
+  var resyncApi = root.getAttribute("data-resync") ||
+    (root.getAttribute("data-ws").indexOf("/ws/status/") === 0 ? "" : "/api/live/events/");
+  var ticketMatch = /^\/ws\/tickets\/(\d+)\//.exec(root.getAttribute("data-ws"));
+  var seq = {};      // group -> last number received with nothing missing before it
+  var ahead = {};    // group -> {number: true} received beyond a hole
+  var target = {};   // group -> number the server says exists (pong)
+  var lastEventId = 0;
+  var gapTimer = null;
+
+  function baseline(numbers) {
+    Object.keys(numbers || {}).forEach(function (g) { seq[g] = numbers[g]; ahead[g] = {}; target[g] = 0; });
+  }
+
+  function noteEvent(event) {
+    if (event.event_id && event.event_id > lastEventId) lastEventId = event.event_id;
+    var g = event.group, n = event.seq;
+    if (!g || typeof n !== "number") return;
+    if (!(g in seq)) { seq[g] = n; ahead[g] = {}; return; }
+    if (n <= seq[g]) return;  // late or repeated: nothing missing
+    ahead[g][n] = true;
+    while (ahead[g][seq[g] + 1]) { delete ahead[g][seq[g] + 1]; seq[g] += 1; }
+    if (Object.keys(ahead[g]).length) checkSoon();
+  }
+
+  function noteServer(numbers) {
+    Object.keys(numbers || {}).forEach(function (g) {
+      if (g in seq && numbers[g] > seq[g]) { target[g] = Math.max(target[g] || 0, numbers[g]); checkSoon(); }
+    });
+  }
+
+  function checkSoon() {
+    if (!gapTimer) gapTimer = setTimeout(checkGaps, GAP_GRACE_MS);
+  }
+
+  function checkGaps() {
+    gapTimer = null;
+    var missing = Object.keys(seq).filter(function (g) {
+      return Object.keys(ahead[g]).length || (target[g] || 0) > seq[g];
+    });
+    if (!missing.length) return;
+    missing.forEach(function (g) {
+      var top = Math.max.apply(null, [seq[g], target[g] || 0].concat(Object.keys(ahead[g]).map(Number)));
+      seq[g] = top; ahead[g] = {}; target[g] = 0;
+    });
+    resync({ reason: "gap", groups: missing });
+  }
+
+  function resync(detail) {
+    emit("helpdesk:resync", detail);
+    if (!resyncApi || !lastEventId) return;
+    var query = "?since=" + lastEventId + (ticketMatch ? "&ticket=" + ticketMatch[1] : "");
+    replay(resyncApi + query, 5);
+  }
+
+  function replay(url, pages) {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        (data.results || []).forEach(function (e) {
+          if (e.event_id > lastEventId) lastEventId = e.event_id;
+          e.resynced = true;
+          emit("helpdesk:event", e);
+        });
+        if (data.next && pages > 1) replay(data.next, pages - 1);
+      })
+      .catch(function () {});
+  }
+
   function paused(on) {
     if (!banner) return;
     banner.hidden = !on;
@@ -46,16 +125,19 @@
     }
     socket.onopen = function () {
       paused(false);
-      if (everConnected || attempt > 0) emit("helpdesk:resync", {});
+      if (everConnected || attempt > 0) resync({ reason: "reconnect" });
       everConnected = true;
       attempt = 0;
       clearInterval(heartbeat);
-      heartbeat = setInterval(function () { send({ type: "ping" }); }, 25000);
+      heartbeat = setInterval(function () { send({ type: "ping" }); }, PING_MS);
     };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (err) { return; }
-      if (!event || event.type === "pong") return;
+      if (!event) return;
+      if (event.type === "hello") { baseline(event.seq); return; }
+      if (event.type === "pong") { noteServer(event.seq); return; }
+      noteEvent(event);
       if (event.type === "presence") renderPresence(event);
       else if (event.type === "typing") renderTyping(event);
       emit("helpdesk:event", event);

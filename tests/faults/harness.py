@@ -216,11 +216,11 @@ class Stack:
             raise RuntimeError(f"celery {name} exited: {proc.log()}")
         return proc
 
-    def start_beat(self) -> Proc:
+    def start_beat(self, env: dict[str, str] | None = None) -> Proc:
         return self._spawn("beat", [
             str(BIN / "celery"), "-A", "helpdesk", "beat", "--loglevel", "INFO",
             "--schedule", str(self.workdir / "celerybeat-schedule"),
-        ])
+        ], **(env or {}))
 
     def stop(self, name: str) -> None:
         proc = self.procs.get(name)

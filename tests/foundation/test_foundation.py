@@ -47,7 +47,8 @@ def test_healthz_reports_each_dependency(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "channel_layer", "task_queue"}
+    assert set(body["checks"]) == {"database", "cache", "channel_layer", "task_queue", "sweep"}
+    assert body["down"] == []
     assert all(check["ok"] for check in body["checks"].values())
 
 

@@ -125,6 +125,7 @@ def test_status_fanout_drops_closed_sockets():
         from asgiref.sync import sync_to_async
 
         await sync_to_async(component_set_status)(component=component, status="degraded")
+        assert (await second.receive_json_from(timeout=3))["type"] == "hello"
         event = await second.receive_json_from(timeout=3)
         assert event["type"] == "component.status" and event["status"] == "degraded"
         await second.disconnect()

@@ -33,6 +33,10 @@ async def _connect(path: str, user=None, origin=ORIGIN):
         # End the refused consumer inside this event loop; left running, its cancellation at the
         # loop's close can wait forever on a thread-sensitive call (asgiref).
         await communicator.disconnect()
+    elif path != "/ws/echo/":
+        # Every live socket first says where each of its groups' sequences stands.
+        communicator.hello = await communicator.receive_json_from(timeout=3)
+        assert communicator.hello["type"] == "hello", communicator.hello
     return communicator, connected
 
 
@@ -75,12 +79,16 @@ def test_status_socket_is_public_and_gets_component_and_incident_events(supervis
             component_status="major_outage", body_en="Investigating.", body_hi="जाँच जारी है।")
         received = [await ws.receive_json_from(timeout=3) for _ in range(3)]
         assert [e["type"] for e in received] == ["component.status", "incident.created", "incident.update"]
+        # Numbered in the status group, one after another from the baseline the socket was given.
+        start = ws.hello["seq"]["status"]
+        assert [(e["group"], e["seq"]) for e in received] == [("status", start + 1), ("status", start + 2),
+                                                               ("status", start + 3)]
         assert received[0]["status"] == "major_outage" and received[1]["incident_id"] == incident.pk
         await sync_to_async(services.incident_add_note)(incident_id=incident.pk, body="secret", actor=supervisor)
         await sync_to_async(_ticket)()
         assert await ws.receive_nothing(timeout=0.5)  # no internal notes, no ticket events
         await ws.send_json_to({"type": "ping"})
-        assert await ws.receive_json_from(timeout=3) == {"type": "pong"}
+        assert await ws.receive_json_from(timeout=3) == {"type": "pong", "seq": {"status": start + 3}}
         await ws.disconnect()
 
     _run(scenario)
@@ -117,7 +125,8 @@ def test_console_events_carry_ids_and_changes_not_personal_data(agent):
         ticket = await sync_to_async(_ticket)(mobile="9812345678", requester_name="Ramesh Kumar")
         event = await _next_of(ws, "ticket.created")
         assert set(event) == {"type", "event_id", "ticket_id", "number", "district_id", "status", "priority",
-                              "changes", "at"}
+                              "changes", "at", "group", "seq"}
+        assert event["group"] == "console" and event["seq"] > ws.hello["seq"]["console"]
         assert event["ticket_id"] == ticket.pk and event["status"] == "new"
         assert "9812345678" not in str(event) and "Ramesh" not in str(event)
         await sync_to_async(ticket_transition)(ticket_id=ticket.pk, to="in_progress", actor=Actor.of(agent))

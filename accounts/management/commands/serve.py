@@ -11,6 +11,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 
 def site_url(host: str, port: int) -> str:
@@ -48,17 +49,20 @@ class Command(BaseCommand):
         for label, path in [
             ("Home", "/"), ("Citizen complaint", "/complaint/"), ("Status page", "/status/"),
             ("Agents' console", "/console/"), ("Staff login", "/accounts/login/"), ("Admin", "/admin/"),
-            ("API docs", "/api/docs/"), ("Health", "/healthz"),
+            ("API docs", "/api/docs/"), ("Health", "/readyz"),
         ]:
             self.stdout.write(f"  {label:<18} {base}{path}")
         self.stdout.write(f"  links in SMS/email: {settings.SITE_URL}/..."
                           + ("" if settings.SITE_URL_SET else " (set SITE_URL to change)"))
         db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"  database: {db}; channel layer: {'in-memory' if settings.EMBEDDED else 'redis'}")
-        timer = None
+        timer = watchdog = None
         if not no_timer and settings.CELERY_TASK_ALWAYS_EAGER:
             timer = TimerThread()
             timer.start()
+            # The heartbeat watchdog on its own thread: it notices a timer stuck in a sweep.
+            watchdog = import_string(settings.HEARTBEAT_WATCHDOG)()
+            watchdog.start()
             self.stdout.write(f"  timer jobs in this process: {', '.join(sorted(schedule())) or 'none'}")
         config = uvicorn.Config("helpdesk.asgi:application", host=host, port=port, lifespan="off",
                                 log_level=os.environ.get("UVICORN_LOG_LEVEL", "warning"), ws="websockets-sansio")
@@ -67,3 +71,5 @@ class Command(BaseCommand):
         finally:
             if timer:
                 timer.stop()
+            if watchdog:
+                watchdog.stop()
