@@ -46,6 +46,7 @@ class Role(models.TextChoices):
     VENDOR_ENGINEER = "vendor_engineer", _("Vendor engineer")
     VENDOR_OFFICER = "vendor_officer", _("Vendor officer")
     ADMIN = "admin", _("Administrator")
+    CENTRE_STAFF = "centre_staff", _("Centre staff")
 
 
 VENDOR_ROLES = (Role.VENDOR_ENGINEER, Role.VENDOR_OFFICER)
@@ -56,6 +57,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.AGENT)
     district = models.ForeignKey(District, null=True, blank=True, on_delete=models.PROTECT, related_name="officials")
     vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="people")
+    # Centre staff work at one vaccination centre (and its district). A string reference: the
+    # centre lives in bookings, which builds on accounts; nothing here imports it.
+    centre = models.ForeignKey("bookings.Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     mobile = models.CharField(max_length=10, blank=True, help_text=_("10 digits, for SMS escalations"))
     title = models.CharField(max_length=120, blank=True, help_text=_("e.g. Responsible officer"))
     preferred_language = models.CharField(max_length=8, choices=[("en", "English"), ("hi", "हिन्दी")], default="en")
@@ -69,6 +73,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="vendor_role_has_vendor",
                 condition=~Q(role__in=["vendor_engineer", "vendor_officer"]) | Q(vendor__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="centre_staff_has_centre_and_district",
+                condition=~Q(role="centre_staff") | (Q(centre__isnull=False) & Q(district__isnull=False)),
             ),
             models.CheckConstraint(name="user_mobile_10_digits", condition=Q(mobile="") | Q(mobile__regex=r"^[6-9][0-9]{9}$")),
         ]
@@ -85,6 +93,10 @@ class User(AbstractUser):
     @property
     def is_district_official(self) -> bool:
         return self.role == Role.DISTRICT_OFFICIAL
+
+    @property
+    def is_centre_staff(self) -> bool:
+        return self.role == Role.CENTRE_STAFF
 
     @property
     def is_vendor(self) -> bool:

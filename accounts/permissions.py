@@ -30,6 +30,24 @@ def is_vendor(user) -> bool:
     return bool(user and user.is_authenticated and user.is_vendor)
 
 
+def is_centre_staff(user) -> bool:
+    """Centre staff: bound to one centre (and its district) by a database constraint."""
+    return bool(user and user.is_authenticated and user.role == Role.CENTRE_STAFF and user.centre_id)
+
+
+def centre_scope(user) -> int | None:
+    """The one centre (primary key) a centre-staff user records for; None for anyone else."""
+    return user.centre_id if is_centre_staff(user) else None
+
+
+def can_manage_centre_staff(user, centre) -> bool:
+    """District officials create and manage staff of their own district's centres; so does the desk's
+    supervisor (any district)."""
+    if is_supervisor(user):
+        return True
+    return is_district_official(user) and centre.district_id == user.district_id
+
+
 def district_scope(user) -> int | None:
     """None: every district. Otherwise the one district id the user may see.
     Raises PermissionError for users with no district view at all (vendor staff, anonymous)."""
@@ -91,6 +109,13 @@ class IsDeskOrDistrict(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_desk(request.user) or is_district_official(request.user)
+
+
+class IsCentreStaff(BasePermission):
+    message = "Only centre staff may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_centre_staff(request.user)
 
 
 class IsStaffRole(BasePermission):

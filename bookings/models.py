@@ -211,6 +211,7 @@ class AppointmentEvent(models.Model):
         SESSION_MOVED = "session_moved", _("Session moved to another date")
         IMPORTED = "imported", _("Imported from the portal")
         EXPIRED = "expired", _("Expired: the day passed")
+        VACCINATED = "vaccinated", _("Vaccinated at the centre")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -313,6 +313,13 @@ def _new_reference_id() -> str:
             return candidate
 
 
+# Shared with bookings.offline: the same seat counter, reference ids and change feed, taken in
+# the same lock order.
+record_change = _record_change
+take_seat = _take_seat
+new_reference_id = _new_reference_id
+
+
 @transaction.atomic
 def beneficiary_register_manual(
     *, actor: BookingActor, name: str, birth_year: int, gender: str, district: District, channel: str,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "escalation",
     "live",
     "bookings",
+    "bookings.offline",
     "reports",
 ]
 
@@ -328,6 +329,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VaccineEnum": "bookings.models.Vaccine",
+        "OfflineResultStatusEnum": [("accepted", "accepted"), ("refused", "refused")],
+    },
 }
 
 # --- Notifications (edges) -------------------------------------------------------------------
@@ -384,3 +389,7 @@ CELERY_BEAT_SCHEDULE["bookings-housekeeping"] = {"task": "bookings.tasks.houseke
 # Seconds that "period" figures (response times, districts, categories, vendor) stay cached; the
 # "now" figures are never cached. 0 disables the cache.
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60)
+# Offline registration at centres (bookings.offline): records per sync batch, and how similar a
+# name must be (0..1, difflib ratio) for a record to be listed as a possible duplicate.
+OFFLINE_BATCH_MAX = env_int("OFFLINE_BATCH_MAX", 100)
+OFFLINE_NAME_SIMILARITY = float(os.environ.get("OFFLINE_NAME_SIMILARITY", "0.8"))

@@ -23,11 +23,13 @@ urlpatterns = [
     path("api/", include("escalation.api_urls")),
     path("api/", include("live.api_urls")),
     path("api/", include("bookings.api_urls")),
+    path("api/", include("bookings.offline.api_urls")),
     path("api/", include("reports.api_urls")),
     path("", include("tickets.urls")),
     path("", include("escalation.urls")),
     path("", include("live.urls")),
     path("", include("bookings.urls")),
+    path("", include("bookings.offline.urls")),
     path("", include("reports.urls")),
 ]
 # Error pages in the site's layout and language (API paths answer JSON): helpdesk/errors.py.

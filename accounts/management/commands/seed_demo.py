@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-SEED_APPS = ["accounts", "tickets", "escalation", "live", "bookings"]
+SEED_APPS = ["accounts", "tickets", "escalation", "live", "bookings", "bookings.offline"]
 
 
 class Command(BaseCommand):
