@@ -107,7 +107,6 @@ STRINGS = {
     "reason_changed_replay": _("Another record was already sent with this id"),
     "reason_invalid": _("The record is incomplete or malformed"),
     "reason_nothing_to_correct": _("There is no accepted record to correct"),
-    "language": _("हिन्दी"),
 }
 
 STRINGS.update({f"id_{code}": label for code, label in IdType.CHOICES})
@@ -125,6 +124,7 @@ def app(request):
         raise Http404
     centre = request.user.centre
     strings = {"en": _catalogue("en"), "hi": _catalogue("hi")}
+    # the switch names the other language, in that language
     strings["en"]["language"], strings["hi"]["language"] = "हिन्दी", "English"
     language = (translation.get_language() or "en")[:2]
     response = render(request, "offline/app.html", {

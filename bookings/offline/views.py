@@ -32,6 +32,10 @@ def _with_reasons(records):
     records = list(records)
     for record in records:
         record.reason_label = reason_label(record.code, record.detail)
+        body = record.body if isinstance(record.body, dict) else {}
+        who = body.get("name") or body.get("reference_id") or ""
+        record.who = f"{who} ({body['birth_year']})" if body.get("birth_year") else who
+        record.what = " ".join(str(body[key]) for key in ("vaccine", "dose") if body.get(key))
     return records
 
 
