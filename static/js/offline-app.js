@@ -336,6 +336,7 @@
   $("#lang").addEventListener("click", function () {
     lang = lang === "hi" ? "en" : "hi";
     localStorage.setItem("centre-lang", lang);
+    $("#form-error").textContent = "";
     applyLanguage();
   });
 
