@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search clean e2e fuzz fuzz-long faults soak
+.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search bench-offline clean e2e fuzz fuzz-long faults soak
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench-dashboards: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/ticket_search.py $(BENCH_ARGS)
+
+bench-offline: $(STAMP)
+	$(BIN)/python bench/offline_sync.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -80,14 +80,28 @@ def new_confirmation_number() -> str:
     return "".join(secrets.choice(_CONFIRMATION_ALPHABET) for _ in range(10))
 
 
-def _record_change(*, kind: str, beneficiary: Beneficiary, appointment: Appointment | None, payload: dict) -> None:
+def _feed_lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK_KEY])
+
+
+def _record_change(*, kind: str, beneficiary: Beneficiary, appointment: Appointment | None, payload: dict) -> None:
+    _feed_lock()
     ChangeRecord.objects.create(
         kind=kind, reference_id=beneficiary.reference_id,
         appointment_id=appointment.appointment_id if appointment else None, payload=payload,
     )
+
+
+def record_changes(changes: list[tuple[str, Beneficiary, Appointment | None, dict]]) -> None:
+    """Several change-feed rows of one transaction, in the order given: one lock, one INSERT
+    (ids are allocated in row order, so the feed keeps that order)."""
+    _feed_lock()
+    ChangeRecord.objects.bulk_create([
+        ChangeRecord(kind=kind, reference_id=beneficiary.reference_id,
+                     appointment_id=appointment.appointment_id if appointment else None, payload=payload)
+        for kind, beneficiary, appointment, payload in changes])
 
 
 def _sms_confirmation(appointment: Appointment, *, kind: str) -> None:

@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from accounts.permissions import is_desk, is_district_official, is_supervisor, is_vendor
+from accounts.permissions import (
+    is_centre_staff,
+    is_desk,
+    is_district_official,
+    is_supervisor,
+    is_vendor,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ _PAGES = {
     "reports": (_("Reports"), "reports:index", ("/reports/",)),
     "bookings": (_("Bookings desk"), "bookings:desk", ("/booking/desk/",)),
     "sessions": (_("Sessions"), "bookings:district-sessions", ("/booking/district/",)),
+    "centres": (_("Centres"), "offline:centres", ("/booking/district/centres/", "/booking/district/duplicates/")),
+    "centre_app": (_("Centre app"), "offline:app", ("/centre/",)),
     "vendor": (_("Vendor inbox"), "escalation:vendor-queue", ("/vendor/",)),
     "admin": (_("Admin"), "admin:index", ("/admin/",)),
 }
@@ -56,9 +64,11 @@ def nav_keys(user) -> list[str]:
     if is_desk(user):
         return ["console", "tickets", "incidents", "reports", "bookings"]
     if is_district_official(user):
-        return ["tickets", "file", "incidents", "reports", "sessions"]
+        return ["tickets", "file", "incidents", "reports", "sessions", "centres"]
     if is_vendor(user):
         return ["vendor", "tickets"]
+    if is_centre_staff(user):
+        return ["centre_app"]
     return []
 
 
@@ -79,7 +89,7 @@ def _current(items: list[NavItem], path: str) -> str:
 
 def landing_url(user) -> str:
     """Where `user` works: agent -> console, supervisor -> state dashboard, district official ->
-    their district's tickets, vendor staff -> vendor inbox, admin -> admin; citizens -> home."""
+    their district's tickets, vendor staff -> vendor inbox, centre staff -> the centre app, admin -> admin; citizens -> home."""
     if not user.is_authenticated:
         return reverse("home")
     if _is_admin(user):
@@ -92,6 +102,8 @@ def landing_url(user) -> str:
         return reverse("tickets:list")
     if is_vendor(user):
         return reverse("escalation:vendor-queue")
+    if is_centre_staff(user):
+        return reverse("offline:app")
     return reverse("home")
 
 

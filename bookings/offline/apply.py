@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import secrets
 import zlib
 
 from django.db import connection
@@ -34,8 +35,7 @@ from bookings.models import (
 from bookings.services import (
     BookingActor,
     new_confirmation_number,
-    new_reference_id,
-    record_change,
+    record_changes,
     take_seat,
 )
 from helpdesk.exceptions import Conflict, NotFound, Unprocessable
@@ -46,6 +46,12 @@ from .models import OfflineRecord, RecordKind, RecordStatus
 _MOBILE_LOCK_KEY = 7_310_018  # pg_advisory_xact_lock(key, hash(mobile)): one registration per mobile at a time
 MAX_AGE_DAYS = 7  # a record older than this (device clock) is refused: the clock or the record is wrong
 MAX_AHEAD = dt.timedelta(hours=12)
+
+
+def _fresh_reference_id() -> str:
+    """A helpdesk reference id (starting 99) without a look-up first: the unique index catches the
+    one-in-10^12 collision, and the caller retries the record."""
+    return "99" + "".join(secrets.choice("0123456789") for _ in range(12))
 
 
 def normalise_name(name: str) -> str:
@@ -85,13 +91,20 @@ def _slot_at(session: Session, moment: dt.datetime) -> str:
 def _lock_sessions(centre: Centre, day: dt.date, vaccine: str, also: int | None = None) -> tuple[Session, dict]:
     """Lock order step 1: the centre's session of that day and vaccine, plus `also`, FOR UPDATE in
     primary-key order."""
-    target_pk = (Session.objects.filter(centre=centre, date=day, vaccine=vaccine).order_by("pk")
-                 .values_list("pk", flat=True).first())
+    sessions: dict = {}
+    if also is None:
+        sessions = {s.pk: s for s in Session.objects.select_for_update(of=("self",))
+                    .filter(centre=centre, date=day, vaccine=vaccine).order_by("pk")[:1]}
+        target_pk = next(iter(sessions), None)
+    else:
+        target_pk = (Session.objects.filter(centre=centre, date=day, vaccine=vaccine).order_by("pk")
+                     .values_list("pk", flat=True).first())
     if target_pk is None:
         raise Unprocessable(_("This centre has no %(vaccine)s session on %(date)s.")
                             % {"vaccine": vaccine, "date": day.strftime("%d-%m-%Y")}, code="no_session")
-    wanted = sorted({target_pk} | ({also} if also is not None else set()))
-    sessions = {s.pk: s for s in Session.objects.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")}
+    if also is not None:
+        wanted = sorted({target_pk, also})
+        sessions = {s.pk: s for s in Session.objects.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")}
     return sessions[target_pk], sessions
 
 
@@ -151,7 +164,7 @@ def apply_registration(*, centre: Centre, data: dict, actor: BookingActor, clien
     if not take_seat(session.pk, dose):
         raise _session_full(dose)
     beneficiary = Beneficiary.objects.create(
-        reference_id=new_reference_id(), name=data["name"], birth_year=data["birth_year"], gender=data["gender"],
+        reference_id=_fresh_reference_id(), name=data["name"], birth_year=data["birth_year"], gender=data["gender"],
         mobile=mobile, mobile_slot=mobile_slot, district=centre.district, channel=Channel.ONSITE,
         dose1_vaccine=dose1_vaccine, dose1_date=dose1_date)
     appointment = Appointment.objects.create(
@@ -165,8 +178,7 @@ def apply_registration(*, centre: Centre, data: dict, actor: BookingActor, clien
         "mobile": mobile, "id_type": data["id_type"], "id_last4": data["id_last4"], "center_id": centre.center_id,
         "client_id": client_id, "recorded_at": data["recorded_at"].isoformat()}),
         _feed_vaccinated(beneficiary, appointment, data, client_id)]
-    for kind, who, changed, payload in changes:
-        record_change(kind=kind, beneficiary=who, appointment=changed, payload=payload)
+    record_changes(changes)
     return beneficiary, appointment
 
 
@@ -223,8 +235,7 @@ def apply_vaccination(*, centre: Centre, data: dict, actor: BookingActor, client
     appointment.session = session
     _vaccinated_event(appointment, actor, _("Recorded offline at the centre"))
     feed.append(_feed_vaccinated(beneficiary, appointment, data, client_id))
-    for kind, who, changed, payload in feed:
-        record_change(kind=kind, beneficiary=who, appointment=changed, payload=payload)
+    record_changes(feed)
     return beneficiary, appointment
 
 
@@ -254,9 +265,9 @@ def apply_correction(*, centre: Centre, data: dict, actor: BookingActor, client_
         beneficiary.mobile = mobile
         beneficiary.mobile_slot = free[0] if mobile else None
     beneficiary.save(update_fields=["name", "birth_year", "gender", "mobile", "mobile_slot"])
-    record_change(kind="beneficiary.corrected", beneficiary=beneficiary, appointment=None, payload={
+    record_changes([("beneficiary.corrected", beneficiary, None, {
         **changed, "id_type": data["id_type"], "id_last4": data["id_last4"], "center_id": centre.center_id,
-        "client_id": client_id, "corrects": str(data["corrects"]), "recorded_at": data["recorded_at"].isoformat()})
+        "client_id": client_id, "corrects": str(data["corrects"]), "recorded_at": data["recorded_at"].isoformat()})])
     return beneficiary, original.appointment
 
 

@@ -6,13 +6,16 @@ constraint. The record's effect (bookings.offline.apply, in the bookings lock or
 that remembers it commit together, or neither does; a concurrent second copy of the same record
 (another device, a retry while the first is still running) waits on the unique index, fails,
 rolls its own work back and answers the stored outcome. A refusal is stored too (its effect
-rolled back in a savepoint), so a retry gets the same answer and the district official sees it.
+rolled back, the refusal written in a transaction of its own), so a retry gets the same answer
+and the district official sees it. Client ids already known are answered from one read per
+batch, before any record is processed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -54,11 +57,19 @@ def _stored(record: OfflineRecord, sha: str) -> dict:
     return _result(record.client_id, record.status, record.code, record.detail, replay=True, record=record)
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_retryable(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
 
 
-def _one(*, raw, centre, device: OfflineDevice, user: User, now) -> dict:
+def _one(*, raw, centre, device: OfflineDevice, user: User, now, known: dict) -> dict:
     raw_id = raw.get("client_id") if isinstance(raw, dict) else None
     data, errors = intake.parse_record(raw)
     if data is None:
@@ -69,42 +80,55 @@ def _one(*, raw, centre, device: OfflineDevice, user: User, now) -> dict:
         return _result(client_id, "refused", "wrong_centre",
                        _("This record is for another centre; you record for %(centre)s.") % {"centre": centre.name})
     sha = body_sha256(raw)
+    if client_id in known:
+        return _stored(known[client_id], sha)
     actor = BookingActor.staff(user)
+    fields = {"centre": centre, "client_id": client_id, "device": device, "user": user, "kind": data["kind"],
+              "body": raw, "body_sha256": sha, "recorded_at": data["recorded_at"], "received_at": now,
+              "corrects": data.get("corrects")}
     for _attempt in range(ATTEMPTS):
         try:
+            # The effect and the row that remembers it commit together. A concurrent copy of this
+            # record fails on the unique index at the last INSERT and rolls its work back.
             with transaction.atomic():
-                existing = (OfflineRecord.objects.select_related("beneficiary", "appointment")
-                            .filter(centre=centre, client_id=client_id).first())
-                if existing is not None:
-                    return _stored(existing, sha)
-                beneficiary = appointment = None
-                refusal: DomainError | None = None
-                try:
-                    with transaction.atomic():
-                        beneficiary, appointment = APPLY[data["kind"]](
-                            centre=centre, data=data, actor=actor, client_id=str(client_id))
-                except DomainError as exc:
-                    refusal = exc
-                record = OfflineRecord.objects.create(
-                    centre=centre, client_id=client_id, device=device, user=user, kind=data["kind"], body=raw,
-                    body_sha256=sha, recorded_at=data["recorded_at"], received_at=now,
-                    status=RecordStatus.REFUSED if refusal else RecordStatus.ACCEPTED,
-                    code=refusal.code if refusal else "", detail=(refusal.detail if refusal else "")[:300],
-                    corrects=data.get("corrects"), beneficiary=beneficiary, appointment=appointment)
-                if data.get("corrects") and refusal is None:
+                beneficiary, appointment = APPLY[data["kind"]](centre=centre, data=data, actor=actor,
+                                                               client_id=str(client_id))
+                record = OfflineRecord.objects.create(**fields, status=RecordStatus.ACCEPTED, beneficiary=beneficiary,
+                                                      appointment=appointment)
+                if data.get("corrects"):
                     OfflineRecord.objects.filter(centre=centre, client_id=data["corrects"], status=RecordStatus.REFUSED,
                                                  resolution=Resolution.OPEN).update(
                         resolution=Resolution.CORRECTED, resolved_at=now, resolved_by=user)
-                return _result(client_id, record.status, record.code, record.detail, record=record)
+            return _result(client_id, record.status, record=record)
+        except DomainError as exc:
+            refusal = exc  # rolled back; the refusal itself is kept below, so a retry gets the same answer
         except IntegrityError:
-            continue  # another copy of this record committed first (or a unique race): read it next time
+            existing = _existing(centre, client_id)
+            if existing is not None:
+                return _stored(existing, sha)
+            continue  # a unique race elsewhere (a reference id, a place on a mobile): once more
         except OperationalError as exc:
             if not _is_retryable(exc):
                 raise
-    existing = OfflineRecord.objects.filter(centre=centre, client_id=client_id).first()
+            continue
+        try:
+            with transaction.atomic():
+                record = OfflineRecord.objects.create(**fields, status=RecordStatus.REFUSED, code=refusal.code,
+                                                      detail=refusal.detail[:300])
+            return _result(client_id, record.status, record.code, record.detail, record=record)
+        except IntegrityError:
+            existing = _existing(centre, client_id)
+            if existing is not None:
+                return _stored(existing, sha)
+    existing = _existing(centre, client_id)
     if existing is not None:
         return _stored(existing, sha)
     return _result(client_id, "refused", "retry", _("The server was busy with this record; it will be sent again."))
+
+
+def _existing(centre, client_id) -> OfflineRecord | None:
+    return (OfflineRecord.objects.select_related("beneficiary", "appointment")
+            .filter(centre=centre, client_id=client_id).first())
 
 
 def _touch_device(*, centre, user: User, batch: dict, now) -> OfflineDevice:
@@ -137,7 +161,10 @@ def offline_sync_batch(*, user: User, data) -> dict:
     centre = user.centre
     now = timezone.now()
     device = _touch_device(centre=centre, user=user, batch=batch, now=now)
-    results = [_one(raw=raw, centre=centre, device=device, user=user, now=now) for raw in batch["records"]]
+    ids = {raw.get("client_id") for raw in batch["records"] if isinstance(raw, dict) and isinstance(raw.get("client_id"), str)}
+    known = {r.client_id: r for r in OfflineRecord.objects.select_related("beneficiary", "appointment")
+             .filter(centre=centre, client_id__in=[i for i in ids if _is_uuid(i)])}
+    results = [_one(raw=raw, centre=centre, device=device, user=user, now=now, known=known) for raw in batch["records"]]
     if results:
         left = max(batch["waiting"] - len(results), 0)
         OfflineDevice.objects.filter(pk=device.pk).update(waiting=left, **({"oldest_waiting_at": None} if not left else {}))

@@ -8,7 +8,8 @@ from accounts.models import User
 NAV = {
     "agent": ["/console/", "/tickets/", "/incidents/", "/reports/", "/booking/desk/"],
     "supervisor": ["/reports/state/", "/console/", "/tickets/", "/incidents/", "/reports/", "/booking/desk/", "/admin/"],
-    "district_official": ["/tickets/", "/tickets/new/", "/incidents/", "/reports/", "/booking/district/sessions/"],
+    "district_official": ["/tickets/", "/tickets/new/", "/incidents/", "/reports/", "/booking/district/sessions/",
+                          "/booking/district/centres/"],
     "vendor_engineer": ["/vendor/", "/tickets/"],
     "admin": ["/admin/", "/console/", "/tickets/", "/incidents/", "/reports/", "/booking/desk/"],
 }

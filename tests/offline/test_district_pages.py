@@ -147,3 +147,10 @@ def test_the_service_worker_and_manifest(client, staff, centre):
     other = make_staff(make_centre("bastar"))
     client.force_login(other)
     assert client.get("/centre/").status_code == 200
+
+
+def test_centre_staff_land_on_their_app_with_it_on_the_bar(client, staff):
+    client.force_login(staff)
+    assert client.get("/start/")["Location"] == "/centre/"
+    home = client.get("/").content.decode()
+    assert 'href="/centre/"' in home and 'href="/tickets/"' not in home
