@@ -29,7 +29,7 @@ SCHEMA_PATH = "/api/schema/"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") in ("", "0")
 ROLES = ["anonymous", "citizen", "agent", "supervisor", "district_official", "vendor_engineer", "vendor_officer",
-         "admin"]
+         "admin", "centre_staff"]
 CITIZEN_MOBILE = "9876543210"  # demo data: two beneficiaries, each with a booked appointment
 
 ENVIRON = {"REMOTE_ADDR": "127.0.0.1"}
@@ -185,7 +185,13 @@ def role_credentials(real_ids, django_db_blocker):
     except ImportError:  # bookings not built
         creds["citizen"] = ({}, {})
     for role in ROLES[2:]:
-        user = UserFactory(role=role, is_superuser=(role == "admin"), is_staff=role in ("admin", "supervisor"))
+        bound = {}
+        if role == "centre_staff":  # bound to a demo centre and its district
+            from bookings.models import Centre
+
+            centre = Centre.objects.order_by("center_id").first()
+            bound = {"centre": centre, "district": centre.district}
+        user = UserFactory(role=role, is_superuser=(role == "admin"), is_staff=role in ("admin", "supervisor"), **bound)
         client = Client()
         client.force_login(user)
         csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
