@@ -102,7 +102,7 @@ def _engine(now) -> dict:
     status = heartbeat_status(now=now)
     stalled = (now - status.stale_since).total_seconds() if status.stale_since else 0
     return {"stale": status.stale, "last_run_at": status.last_run_at, "age": status.age_seconds,
-            "minutes": max(1, int(stalled // 60))}
+            "stalled": int(stalled), "minutes": int(stalled // 60)}
 
 
 @login_required
