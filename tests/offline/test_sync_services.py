@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -144,7 +145,7 @@ def test_corrections_go_through_the_same_queue(centre, staff):
     fixed = walk_in(centre, name=refused["name"], corrects=refused["client_id"])
     assert sync(staff, [fixed])[0]["status"] == "accepted"
     assert OfflineRecord.objects.get(client_id=refused["client_id"]).resolution == Resolution.CORRECTED
-    nothing = {**correction, "client_id": fixed["client_id"][:-1] + "0", "corrects": refused["client_id"]}
+    nothing = {**correction, "client_id": str(uuid.uuid4()), "corrects": refused["client_id"]}
     assert sync(staff, [nothing])[0]["code"] == "nothing_to_correct"
 
 
