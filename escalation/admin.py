@@ -212,6 +212,7 @@ class OverrideInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
     verbose_name = _("override (cover or swap)")
+    verbose_name_plural = _("overrides (covers and swaps)")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,7 +30,8 @@ class RotationOverride(models.Model):
         indexes = [models.Index(fields=["rotation", "ends_at"], name="override_rotation_end")]
 
     def __str__(self) -> str:
-        return f"{self.rotation}: {self.user} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M}"
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.rotation}: {self.user} {start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M}"
 
 
 class VoiceCall(models.Model):

@@ -62,7 +62,8 @@ def vendor_queue(request: HttpRequest) -> HttpResponse:
     if not _vendor_or_desk(request.user):
         raise Http404
     tickets = list(selectors.vendor_queue(request.user)[:200])
-    return render(request, "escalation/vendor_queue.html", {"tickets": tickets})
+    return render(request, "escalation/vendor_queue.html",
+                  {"tickets": tickets, "on_call": selectors.on_call_preview(request.user)})
 
 
 def _parse_eta(raw: str) -> dt.datetime:

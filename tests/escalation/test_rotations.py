@@ -228,3 +228,12 @@ def test_plan_ignores_inactive_people(db, people, rotation, neha):
     with time_machine.travel(T0, tick=False):
         # eng1's turn, but eng1 left: the turns are among the active members (eng2 alone).
         assert people_mod.on_call_now(people["vendor"].pk, T0) == people["eng2"]
+
+
+def test_vendor_page_shows_who_is_on_call(db, people, rotation, neha, client):
+    oncall.rotation_override_create(rotation_id=rotation.pk, user_id=neha.pk, starts_at=T0 - dt.timedelta(hours=1),
+                                    ends_at=T0 + dt.timedelta(hours=1))
+    client.force_login(people["eng2"])
+    with time_machine.travel(T0, tick=False):
+        page = client.get("/vendor/").content.decode()
+    assert "Who is on call" in page and "Neha Dewangan" in page and "covering" in page
