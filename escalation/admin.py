@@ -214,6 +214,10 @@ class OverrideInline(admin.TabularInline):
     verbose_name = _("override (cover or swap)")
     verbose_name_plural = _("overrides (covers and swaps)")
 
+    def has_add_permission(self, request, obj=None):
+        # Overrides are checked against the rotation's vendor: add them once the rotation exists.
+        return obj is not None and super().has_add_permission(request, obj)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = type("BoundOverrideForm", (formset.form,), {"parent_rotation": obj})

@@ -19,16 +19,14 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
 from . import clocks as ck
-from .ackcodes import ack_code
-from .links import ack_url
+from .messages import step_message
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
 from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue, schedule_many
 from .people import recipients
@@ -361,7 +359,7 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
             names.append(person.user.get_full_name() or person.user.username)
         for channel, address in person.channels:
             language = getattr(person.user, "preferred_language", "en") or "en"
-            subject, body = _message(ticket, clock, rec, notice, channel, language)
+            subject, body = step_message(ticket, clock, rec, notice, channel, language)
             message = outbox_enqueue(channel=channel, recipient=address, body=body, subject=subject,
                            idempotency_key=f"esc:{rec.pk}:{person.user.pk if person.user else 'hook'}:{channel}",
                            ticket_id=ticket.pk, language=language, notice_id=notice.pk, fallback=person.fallback,
@@ -370,33 +368,3 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
     record(ticket.pk, "escalation_fired", clock, level=rec.level, loop=rec.loop, record_id=rec.pk,
            recipients=names, targets=level.get("targets", []), channels=level.get("channels", []), late_seconds=int((now - action.at).total_seconds()))
     return rec
-
-
-def _message(ticket, clock, rec, notice, channel, language) -> tuple[str, str]:
-    import json
-
-    if channel == "webhook":
-        return "", json.dumps({
-            "event": "escalation", "ticket": ticket.number, "priority": ticket.priority, "status": ticket.status,
-            "district": ticket.district.code, "category": ticket.category.code, "clock": clock.kind,
-            "level": rec.level, "loop": rec.loop, "due_at": clock.due_at.isoformat(),
-            "fired_at": rec.fired_at.isoformat(), "record_id": rec.pk,
-        })
-    with translation.override(language):
-        clock_name = str(ClockKind(clock.kind).label)
-        subject = _("Escalation L%(level)s: %(priority)s ticket %(number)s") % {
-            "level": rec.level, "priority": ticket.priority, "number": ticket.display_number}
-        body = _("%(priority)s ticket %(number)s (%(district)s, %(category)s): %(clock)s due %(due)s. "
-                 "Escalation level %(level)s. Acknowledge: %(link)s") % {
-            "priority": ticket.priority, "number": ticket.display_number, "district": ticket.district.name,
-            "category": ticket.category.name, "clock": clock_name,
-            "due": timezone.localtime(clock.due_at).strftime("%d-%m %H:%M"), "level": rec.level,
-            "link": ack_url(notice.pk)}
-        if channel == "voice":
-            body = _("Helpdesk escalation level %(level)s: %(priority)s ticket %(number)s, %(category)s in "
-                     "%(district)s. Press 1 to acknowledge.") % {
-                "level": rec.level, "priority": ticket.priority, "number": " ".join(ticket.display_number),
-                "category": ticket.category.name, "district": ticket.district.name}
-        else:  # the link stays last: phones make a trailing link tappable
-            body = _("Reply ACK %(code)s to acknowledge.") % {"code": ack_code(notice.pk)} + " " + body
-    return subject, body
