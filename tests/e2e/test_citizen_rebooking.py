@@ -1,7 +1,7 @@
 """Journey: a citizen, in Hindi, on a phone, logs in with the OTP sent to the registered mobile
 (read from the SMS outbox, console backend), sees the registrations on that mobile with the
-mobile masked, and rebooks one appointment to another session; a new confirmation number is
-shown and sent by SMS."""
+mobile masked, and rebooks one appointment to another session (slot buttons, a confirmation
+step); a new confirmation number is shown (again after a reload) and sent by SMS; then logs out."""
 
 import re
 
@@ -44,24 +44,33 @@ def test_citizen_logs_in_with_an_otp_and_rebooks_in_hindi(app_server, new_page):
 
     card.locator("a.button").first.click()
     page.wait_for_url(re.compile(r"/booking/appointment/[^/]+/rebook/"))
-    page.select_option("select[name=district_id]", "109")
+    page.select_option("#district", label="रायपुर")
     page.locator("form.card button").click()
     page.wait_for_load_state()
-    choices = page.locator("input[name=choice]")
-    assert choices.count() > 0, "no session offered for Raipur"
+    slots = page.locator("button.slot")
+    assert slots.count() > 0, "no session offered for Raipur"
     mark = max(row["id"] for row in app_server.outbox(MOBILE))
-    for index in range(min(choices.count(), 6)):
-        choices.nth(index).check()
-        page.locator("form:has(input[name=choice]) button").click()
+    for index in range(min(slots.count(), 6)):
+        slots.nth(index).click()  # a large slot button: then a check-and-confirm page
         page.wait_for_load_state()
-        if "/booking/mine/" in page.url:
+        assert DEVANAGARI.search(page.inner_text("h1"))
+        page.locator("#confirm-booking").click()
+        page.wait_for_load_state()
+        if "/booking/done/" in page.url:
             break
-        choices = page.locator("input[name=choice]")  # refused (e.g. the same slot): try the next
-    assert "/booking/mine/" in page.url, f"every rebooking was refused: {page.inner_text('main')[:500]}"
-
-    card = page.locator(f"#beneficiary-{REFERENCE}")
-    new_confirmation = card.locator(".appointment strong").last.inner_text().strip()
+        slots = page.locator("button.slot")  # refused (e.g. the same slot): try the next
+    assert "/booking/done/" in page.url, f"every rebooking was refused: {page.inner_text('main')[:500]}"
+    new_confirmation = page.inner_text("#confirmation-number").strip()
     assert new_confirmation != old_confirmation, "no new confirmation number"
-    assert card.locator(".appointment p").nth(1).inner_text() != old_line, "the appointment did not change"
+    page.reload()
+    assert page.inner_text("#confirmation-number").strip() == new_confirmation
     sms = app_server.wait_outbox(MOBILE, re.escape(new_confirmation), since_id=mark)
     assert sms, "no SMS with the new confirmation number"
+
+    page.locator("main a.button").click()
+    page.wait_for_url(re.compile(r"/booking/mine/$"))
+    card = page.locator(f"#beneficiary-{REFERENCE}")
+    assert new_confirmation in card.inner_text()
+    assert card.locator(".appointment p").nth(1).inner_text() != old_line, "the appointment did not change"
+    page.locator("#citizen-logout").click()
+    page.wait_for_url(re.compile(r"/booking/$"))
