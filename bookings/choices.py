@@ -30,8 +30,21 @@ class CentreOptions:
     options: list[SessionOption] = field(default_factory=list)
 
     @property
+    def choosable(self) -> list[SessionOption]:
+        return [option for option in self.options if option.choosable]
+
+    @property
     def choosable_count(self) -> int:
-        return sum(1 for option in self.options if option.choosable)
+        return len(self.choosable)
+
+    @property
+    def unavailable(self) -> list[tuple[str, list[SessionOption]]]:
+        """The sessions that cannot be chosen, one line per reason (a phone screen stays short)."""
+        grouped: dict[str, list[SessionOption]] = {}
+        for option in self.options:
+            if not option.choosable:
+                grouped.setdefault(option.reason, []).append(option)
+        return list(grouped.items())
 
 
 def session_options(*, beneficiary: Beneficiary, dose: int, sessions: list[Session]) -> list[CentreOptions]:

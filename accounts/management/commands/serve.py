@@ -23,6 +23,13 @@ def site_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def apply_site_url(host: str, port: int) -> str:
+    """Links sent by SMS/email point at this server unless SITE_URL was set; the base in use."""
+    if not settings.SITE_URL_SET:
+        settings.SITE_URL = site_url(host, port)
+    return settings.SITE_URL
+
+
 class Command(BaseCommand):
     help = "Run the whole helpdesk in one process (web, websockets, escalation timer)."
 
@@ -42,9 +49,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo", stdout=self.stdout)
         base = f"http://{host}:{port}"
-        if not settings.SITE_URL_SET:
-            # Links sent by SMS/email point at this server unless SITE_URL says otherwise.
-            settings.SITE_URL = site_url(host, port)
+        apply_site_url(host, port)
         self.stdout.write(self.style.SUCCESS(f"\nHelpdesk on {base}/"))
         for label, path in [
             ("Home", "/"), ("Citizen complaint", "/complaint/"), ("Status page", "/status/"),
