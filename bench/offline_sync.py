@@ -134,8 +134,8 @@ async def centre_sync(client, site: dict, records: list[dict], batch: int, repla
         started = time.monotonic()
         try:
             response = await client.post("/api/centre/sync/", json=body, headers=headers)
-        except httpx.HTTPError:
-            stats["errors"] += 1
+        except httpx.HTTPError:  # a timeout or a cut connection: the phone sends the same batch again
+            stats["transport_errors"] += 1
             await asyncio.sleep(1)
             continue
         stats["latency"].append(time.monotonic() - started)
@@ -161,7 +161,7 @@ async def centre_sync(client, site: dict, records: list[dict], batch: int, repla
 async def run_load(port: int, sites: list[dict], records: dict, batch: int, replays: float) -> dict:
     import httpx
 
-    stats = {"latency": [], "requests": 0, "errors": 0, "statuses": set(), "outcomes": {}, "replayed": 0,
+    stats = {"latency": [], "requests": 0, "errors": 0, "transport_errors": 0, "statuses": set(), "outcomes": {}, "replayed": 0,
              "replays_sent": 0}
     limits = httpx.Limits(max_connections=len(sites) + 10, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits) as client:
@@ -238,7 +238,8 @@ def main() -> int:
         total = args.centres * args.records
         print(f"drained {total} records in {drain:.1f}s: {total / drain:.0f} records/s, {stats['requests']} requests "
               f"({stats['requests'] / drain:.1f}/s), batch p50 {percentile(stats['latency'], .5) * 1000:.0f} ms, "
-              f"p99 {percentile(stats['latency'], .99) * 1000:.0f} ms; errors {stats['errors']} {sorted(stats['statuses'])}; "
+              f"p99 {percentile(stats['latency'], .99) * 1000:.0f} ms; HTTP errors {stats['errors']} {sorted(stats['statuses'])}, "
+              f"timeouts/cut connections (batch re-sent) {stats['transport_errors']}; "
               f"batches sent twice {stats['replays_sent']}, records answered as replays {stats['replayed']}")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
