@@ -123,3 +123,13 @@ class IsStaffRole(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated)
+
+
+def can_see_attachment(user, ticket, attachment, *, citizen_link: bool = False) -> bool:
+    """Staff who may see the ticket see its attachments; a citizen holding the ticket's secret
+    link (citizen_link=True, checked by the caller) sees only the public ones."""
+    if attachment.ticket_id != ticket.pk and attachment.ticket_id != getattr(ticket, "merged_into_id", None):
+        return False
+    if citizen_link:
+        return attachment.is_public
+    return can_see_ticket(user, ticket)

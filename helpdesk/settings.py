@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "bookings",
     "bookings.offline",
     "reports",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,7 @@ TEMPLATES = [
                 "live.context_processors.live",
                 "helpdesk.navigation.staff_nav",
                 "helpdesk.context_processors.site",
+                "desk.context_processors.notifications",
             ],
             "libraries": {"forms": "helpdesk.formtags"},  # helpdesk is not an app
         },
@@ -283,10 +286,35 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (attachments): the filesystem under HELPDESK_VAR_DIR/media by default;
+# ATTACHMENT_STORAGE=s3 stores them in an S3-compatible bucket through django-storages. They are
+# never served from MEDIA_URL: a view checks who may see the ticket and streams them.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "filesystem")
+if ATTACHMENT_STORAGE == "s3":
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["S3_BUCKET"],
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY") or None,
+        "secret_key": os.environ.get("S3_SECRET_KEY") or None,
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
+    }}
+elif ATTACHMENT_STORAGE == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("ATTACHMENT_STORAGE is filesystem or s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 5_000_000)
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 3)
+# The telephony provider's webhook (desk/calls): HMAC-SHA256 secret shared with the provider, and
+# how old a signed request may be (replays are refused).
+CTI_WEBHOOK_SECRET = os.environ.get("CTI_WEBHOOK_SECRET", "")
+CTI_MAX_SKEW_SECONDS = env_int("CTI_MAX_SKEW_SECONDS", 300)
 WHITENOISE_USE_FINDERS = True
 
 # --- Security ---------------------------------------------------------------------------------

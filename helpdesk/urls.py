@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("bookings.offline.urls")),
     path("", include("reports.urls")),
+    path("", include("desk.urls")),
 ]
 # Error pages in the site's layout and language (API paths answer JSON): helpdesk/errors.py.
 handler400 = "helpdesk.errors.bad_request"

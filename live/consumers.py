@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts.permissions import can_see_ticket, is_desk, is_district_official, is_vendor
 
 from . import presence
-from .events import CONSOLE, STATUS, district_group, ticket_group, vendor_group
+from .events import CONSOLE, STATUS, district_group, ticket_group, user_group, vendor_group
 from .fanout import fanout
 from .sequence import sequences
 
@@ -101,13 +101,14 @@ def console_groups(user) -> list[str] | None:
     """The console groups of `user`, or None when the user has no console."""
     if not user or not user.is_authenticated:
         return None
+    # Every console also gets its user's own events (notifications, calls answered by them).
     if is_desk(user):
-        return [CONSOLE]
+        return [CONSOLE, user_group(user.pk)]
     if is_district_official(user):
         # Their district's ticket events; public incident events come through the status group.
-        return [district_group(user.district_id), STATUS]
+        return [district_group(user.district_id), STATUS, user_group(user.pk)]
     if is_vendor(user):
-        return [vendor_group(user.vendor_id), STATUS]
+        return [vendor_group(user.vendor_id), STATUS, user_group(user.pk)]
     return None
 
 
@@ -141,7 +142,7 @@ class TicketConsumer(_GroupsConsumer):
             return
         self.user_info = {"user_id": user.pk, "name": user.get_full_name() or user.username}
         self._last_typing = 0.0
-        await self.join([self.room])
+        await self.join([self.room, user_group(user.pk)])
         await self.accept()
         await self.hello()
         await presence.backend().join(self.room, self.channel_name, self.user_info)

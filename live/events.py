@@ -31,6 +31,11 @@ def vendor_group(vendor_id: int) -> str:
     return f"vendor.{vendor_id}"
 
 
+def user_group(user_id: int) -> str:
+    """One person's own events (their notifications, a call they answered), on any of their pages."""
+    return f"user.{user_id}"
+
+
 # Payload keys that are safe to send (ids, codes, flags). Anything else (notes, bodies, names,
 # mobiles) stays in the database: a live event is a hint, not a copy.
 SAFE_PAYLOAD_KEYS = frozenset({

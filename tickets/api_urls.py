@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import views
+from .api import views, workspace
 
 urlpatterns = [
     path("tickets/", views.TicketListCreate.as_view(), name="api-tickets"),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("tickets/<str:number>/incident/", views.TicketIncident.as_view(), name="api-ticket-incident"),
     path("tickets/<str:number>/contacted/", views.TicketContacted.as_view(), name="api-ticket-contacted"),
     path("tickets/<str:number>/registration/", views.TicketRegistration.as_view(), name="api-ticket-registration"),
+    path("tickets/<str:number>/tags/", workspace.TicketTags.as_view(), name="api-ticket-tags"),
+    path("canned-responses/", workspace.CannedList.as_view(), name="api-canned"),
+    path("canned-responses/<int:pk>/", workspace.CannedDetail.as_view(), name="api-canned-detail"),
     path("callers/", views.CallerLookup.as_view(), name="api-callers"),
     path("categories/", views.CategoryList.as_view(), name="api-categories"),
     path("public/tickets/", views.PublicTicketCreate.as_view(), name="api-public-tickets"),

@@ -230,3 +230,8 @@ class TeamView(models.Model):
     @property
     def name(self) -> str:
         return self.name_hi if (get_language() or "en").startswith("hi") and self.name_hi else self.name_en
+
+
+# The agent's tools (tags, canned responses, attachments) live in their own module.
+from .workspace_models import Attachment, CannedResponse, Tag, TicketTag  # noqa: E402, F401
+

@@ -252,7 +252,8 @@ def _apply_status(ticket: Ticket, to: str, changes: _Changes, note: str = "") ->
         raise InvalidInput(_("Unknown status."), code="invalid_status")
     if to not in TRANSITIONS[ticket.status]:
         raise InvalidTransition(
-            _("A ticket that is %(from)s cannot move to %(to)s.") % {"from": ticket.status, "to": to},
+            _("A ticket that is %(from)s cannot move to %(to)s.") % {
+                "from": TicketStatus(ticket.status).label, "to": TicketStatus(to).label},
             status=ticket.status,
             allowed=sorted(TRANSITIONS[ticket.status]),
             version=ticket.version,

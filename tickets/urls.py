@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_views, views
+from . import list_views, page_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("tickets/<str:number>/", views.ticket_detail, name="detail"),
     path("tickets/<str:number>/thread/", views.thread_fragment, name="thread"),
     path("tickets/<str:number>/act/", views.ticket_act, name="act"),
+    path("tickets/<str:number>/update/", page_views.ticket_update, name="update"),
+    path("tickets/<str:number>/tags/", page_views.ticket_tag, name="tag"),
+    path("tickets/<str:number>/files/<int:attachment_id>/", page_views.attachment_staff, name="attachment"),
+    path("t/<str:number>/<str:secret>/files/<int:attachment_id>/", page_views.attachment_citizen, name="public-attachment"),
 ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -25,10 +26,11 @@ from helpdesk.exceptions import DomainError, InvalidInput, NotFound, TooManyRequ
 from helpdesk.forms import form_context, label
 from helpdesk.results import result_recall, result_remember
 
-from . import intake, selectors, services
+from . import attachments, intake, selectors, services
 from .api.throttles import check_anonymous
-from .models import OPEN_STATUSES, Channel, Priority, RequesterKind, Ticket, TicketStatus
+from .models import OPEN_STATUSES, Channel, Priority, RequesterKind, Ticket
 from .numbers import normalise_number
+from .page_views import thread_context, ticket_context, ticket_page_response
 from .services import Actor, StaleVersion
 from .timeline import Audience, audience_for, render_timeline
 
@@ -65,7 +67,7 @@ def _error(request, template, context, exc: DomainError) -> HttpResponse:
 
 def _form_context(values=None) -> dict:
     return {"districts": District.objects.all(), "categories": list(intake.categories().values()),
-            "priorities": Priority.choices, "values": values or {}}
+            "priorities": Priority.choices, "values": values or {}, "attachment_limit_mb": attachments.limit_mb()}
 
 
 # --- Citizens ---------------------------------------------------------------------------------
@@ -81,8 +83,12 @@ def complaint(request: HttpRequest) -> HttpResponse:
         context["values"] = values
         check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
         fields = intake.complaint({**values, "language": values.get("language") or language})
-        result = services.ticket_create(**fields, requester_kind=RequesterKind.CITIZEN, channel=Channel.WEB,
-                                        actor=Actor(label="citizen"))
+        files = attachments.check_uploads(request.FILES.getlist("files"))
+        actor = Actor(label="citizen")
+        with attachments.cleanup_on_failure(), transaction.atomic():
+            result = services.ticket_create(**fields, requester_kind=RequesterKind.CITIZEN, channel=Channel.WEB,
+                                            actor=actor)
+            attachments.attachments_add(ticket_id=result.ticket.pk, files=files, actor=actor, is_public=True)
     except DomainError as exc:
         return _error(request, "tickets/complaint.html", context, exc)
     # POST-redirect-GET: a reload shows the number again instead of filing a second time. A repeat
@@ -140,14 +146,23 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
         # picks a language with the switch, which sets the cookie).
         translation.activate(ticket.requester_language or "en")
         request.LANGUAGE_CODE = translation.get_language()
-    context = {"ticket": ticket, "thread": selectors.public_thread(ticket), "timeline": _citizen_timeline(ticket)}
+    thread = selectors.public_thread(ticket)
+    ids = [ticket.pk] + ([ticket.merged_into_id] if ticket.merged_into_id else [])
+    context = {"ticket": ticket, "thread": thread, "timeline": _citizen_timeline(ticket), "secret": secret,
+               "ticket_files": attachments.annotate(thread, ids, public_only=True),
+               "attachment_limit_mb": attachments.limit_mb()}
     if request.method == "POST":
         context["values"] = {"body": request.POST.get("body", "")}
         try:
             values = _single(request.POST, ("body",))
             target = ticket.merged_into_id or ticket.pk  # a merged ticket's thread continues on its survivor
-            services.ticket_comment(ticket_id=target, body=intake.text_field(values.get("body"), "body", 5000, required=True),
-                                    actor=Actor(label="citizen"), is_public=True)
+            body = intake.text_field(values.get("body"), "body", 5000, required=True)
+            files = attachments.check_uploads(request.FILES.getlist("files"))
+            actor = Actor(label="citizen")
+            with attachments.cleanup_on_failure(), transaction.atomic():
+                comment = services.ticket_comment(ticket_id=target, body=body, actor=actor, is_public=True)
+                attachments.attachments_add(ticket_id=target, files=files, actor=actor, is_public=True,
+                                            comment_id=comment.pk)
         except DomainError as exc:
             return _error(request, "tickets/public_ticket.html", context, exc)
         messages.success(request, _("Your reply was sent."))
@@ -198,6 +213,7 @@ def console(request: HttpRequest) -> HttpResponse:
     _require_desk(request)
     context = _form_context()
     context["queue"] = selectors.open_queue(user=request.user)
+    context["call"] = request.GET.get("call", "") if request.GET.get("call", "").isdigit() else ""
     query = request.GET.get("q", "")
     if query:
         try:
@@ -215,17 +231,23 @@ def console(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/console.html", context)
     try:
-        values = _single(request.POST, (*COMPLAINT_FIELDS, "priority", "separate", "notes"))
+        values = _single(request.POST, (*COMPLAINT_FIELDS, "priority", "separate", "notes", "call"))
         context["values"] = values
+        context["call"] = values.get("call", "") if values.get("call", "").isdigit() else ""
         fields = intake.complaint(values, mobile_required=False, name_required=False)
         notes = intake.text_field(values.get("notes"), "notes", 5000, required=False)
-        result = services.ticket_create(
-            **fields, requester_kind=RequesterKind.AGENT, channel=Channel.PHONE, actor=Actor.of(request.user),
-            priority=intake.priority_from(values.get("priority")), attach_to_open=values.get("separate") != "on",
-        )
-        if notes.strip():
-            services.ticket_comment(ticket_id=result.ticket.pk, body=notes, actor=Actor.of(request.user),
-                                    is_public=False, channel=Channel.PHONE)
+        call_id = _int(values.get("call"), "call")
+        with transaction.atomic():
+            result = services.ticket_create(
+                **fields, requester_kind=RequesterKind.AGENT, channel=Channel.PHONE, actor=Actor.of(request.user),
+                priority=intake.priority_from(values.get("priority")), attach_to_open=values.get("separate") != "on",
+            )
+            if notes.strip():
+                services.ticket_comment(ticket_id=result.ticket.pk, body=notes, actor=Actor.of(request.user),
+                                        is_public=False, channel=Channel.PHONE)
+            if call_id is not None:  # desk.calls links the call (and refuses one the agent did not answer)
+                services.ticket_record_event(ticket_id=result.ticket.pk, kind="call_linked",
+                                             actor=Actor.of(request.user), payload={"call_id": call_id})
     except DomainError as exc:
         return _error(request, "tickets/console.html", context, exc)
     if result.created:
@@ -243,36 +265,13 @@ def queue_fragment(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/_queue.html", {"queue": selectors.open_queue(user=request.user)})
 
 
-def _ticket_context(request, ticket: Ticket) -> dict:
-    events = selectors.ticket_events(ticket)
-    return {
-        "ticket": ticket, "thread": selectors.staff_thread(ticket), "events": events,
-        "timeline": render_timeline(events, audience=audience_for(request.user)),
-        "last_event_id": events[-1].pk if events else 0,
-        "can_act": is_desk(request.user), "can_merge": is_supervisor(request.user),
-        "statuses": [s for s in TicketStatus.choices if s[0] != TicketStatus.MERGED],
-        "categories": list(intake.categories().values()), "priorities": Priority.choices,
-        "assignees": User.objects.filter(is_active=True, role__in=["agent", "supervisor", "admin"]).order_by("username")
-        if is_desk(request.user) else [],
-        "merged": list(ticket.merged_tickets.all()),
-        "vendors": list(Vendor.objects.all()) if is_desk(request.user) else [],
-        "incidents": _recent_incidents() if is_desk(request.user) else [],
-    }
-
-
-def _recent_incidents() -> list:
-    from live.models import Incident
-
-    return list(Incident.objects.order_by("-pk")[:20])
-
-
 @login_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         ticket = selectors.ticket_get(user=request.user, number=number)
     except NotFound:
         raise Http404 from None
-    return render(request, "tickets/ticket_detail.html", _ticket_context(request, ticket))
+    return render(request, "tickets/ticket_detail.html", ticket_context(request, ticket))
 
 
 @login_required
@@ -281,7 +280,7 @@ def thread_fragment(request: HttpRequest, number: str) -> HttpResponse:
         ticket = selectors.ticket_get(user=request.user, number=number)
     except NotFound:
         raise Http404 from None
-    return render(request, "tickets/_thread.html", _ticket_context(request, ticket))
+    return render(request, "tickets/_thread.html", thread_context(request, ticket))
 
 
 ACTIONS = ("comment", "status", "priority", "category", "assign", "contacted", "registration", "merge", "incident")
@@ -358,16 +357,11 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
                 services.ticket_merge(survivor_id=ticket.pk, merged_ids=ids, actor=actor)
     except StaleVersion as exc:
         seen = post.get("seen_event", "0")
-        ticket.refresh_from_db()
-        context = _ticket_context(request, ticket)
         since = selectors.ticket_events(ticket, after_id=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 18 else 0)
-        context["changes_since"] = render_timeline(since, audience=audience_for(request.user))
-        context["error"] = exc.detail
-        context["draft"] = post.get("body", "")
-        return render(request, "tickets/ticket_detail.html", context, status=409)
+        return ticket_page_response(request, ticket, status=409, error=exc.detail, draft=post.get("body", ""),
+                                    changes_since=render_timeline(since, audience=audience_for(request.user)))
     except DomainError as exc:
-        ticket.refresh_from_db()
-        return _error(request, "tickets/ticket_detail.html", _ticket_context(request, ticket), exc)
+        return ticket_page_response(request, ticket, status=exc.status_code, error=exc.detail)
     messages.success(request, _("Saved."))
     return redirect("tickets:detail", number=ticket.number)
 

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 DEMO_PASSWORD = "helpdesk-demo"
+CTI_SECRET = "e2e-cti-secret"
 # Counts the page's websockets, so a journey can wait until live.js is connected.
 SOCKET_PROBE = """(() => {
   const Native = window.WebSocket;
@@ -82,6 +83,7 @@ class AppServer:
             # Journeys file many things from one address; the limits have their own tests.
             RATE_ANON_IP="10000/min", RATE_ANON_MOBILE="1000/min", RATE_OTP_IP="1000/hour",
             RATE_OTP_MOBILE="1000/hour",
+            CTI_WEBHOOK_SECRET=CTI_SECRET,  # the telephony webhook journeys sign with it
         )
         env.update(extra_env or {})
         self.env = env

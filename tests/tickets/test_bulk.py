@@ -50,7 +50,7 @@ def test_each_ticket_gets_its_own_result(api, agent, tickets):
     assert results[tickets[0].number]["ok"] is True
     assert results[closed.number] == {"number": closed.number, "ok": False, "code": "invalid_transition",
                                       "detail": results[closed.number]["detail"]}
-    assert "closed" in results[closed.number]["detail"]
+    assert "Closed" in results[closed.number]["detail"]  # the status in words, not its code
     assert results["ZZZZZZZZ"]["code"] == "not_found"
     assert Ticket.objects.get(pk=tickets[0].pk).status == "in_progress"
     assert Ticket.objects.get(pk=closed.pk).status == "closed"

@@ -286,8 +286,9 @@ def test_team_views_refuse_agents_bad_filters_and_duplicates(api, agent, supervi
 # --- query budgets -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url, budget", [
-    ("/tickets/", 7),                     # session, user, team views, rows, + bulk choices: users, vendors, incidents
-    ("/tickets/?view=all&q=OTP&page_size=5", 8),  # + the count
+    ("/tickets/", 8),                     # session, user, team views, rows, + bulk choices: users, vendors, incidents,
+                                          # + the header bell's unread count
+    ("/tickets/?view=all&q=OTP&page_size=5", 9),  # + the count
     ("/api/tickets/?view=all", 4),        # session, user, team views, rows
     ("/api/tickets/?view=all&page_size=5", 5),    # + the count
 ])

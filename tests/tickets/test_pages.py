@@ -176,9 +176,11 @@ def test_citizen_reply_on_a_merged_ticket_goes_to_the_survivor(client, make_tick
     assert Comment.objects.get(body="me too").ticket_id == survivor.pk
 
 
-@pytest.mark.parametrize("url, budget", [("/console/queue/", 4), ("/tickets/", 7),  # list: + team views, bulk choices (3)
+@pytest.mark.parametrize("url, budget", [("/console/queue/", 4), ("/tickets/", 8),  # list: + team views, bulk choices (3), bell
                                           ("/console/?q=9876500777", 7),
-                                         ("/tickets/{n}/", 13), ("/tickets/{n}/thread/", 9)])  # detail: + SLA clocks (2), incident banner (1)
+                                          ("/tickets/{n}/", 17), ("/tickets/{n}/thread/", 10)])
+# detail: + SLA clocks (2), incident banner (1), tags, canned responses, attachments, the bell's count;
+# thread: + attachments
 def test_page_query_budgets(client, agent, make_ticket, django_assert_max_num_queries, url, budget):
     from tickets.services import ticket_assign, ticket_comment
 

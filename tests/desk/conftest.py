@@ -1,0 +1,1 @@
+from tests.tickets.conftest import make_ticket  # noqa: F401 - shared fixture
