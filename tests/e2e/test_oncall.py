@@ -65,7 +65,7 @@ def test_supervisor_overrides_the_shift_and_engineers_see_it(app_server, new_pag
     desk.fill(f"{row}-ends_at_1", end.strftime("%H:%M:%S"))
     desk.fill(f"{row}-reason", "covers the night")
     desk.click("input[name=_save]")
-    desk.wait_for_load_state()
+    desk.wait_for_url("**/admin/escalation/oncallrotation/")
     assert "was changed successfully" in desk.content(), desk.content()[:2000]
     listing = desk.locator("#result_list").inner_text()
     assert cover_name.split()[0] in listing and "covering" in listing
@@ -81,7 +81,9 @@ def test_supervisor_overrides_the_shift_and_engineers_see_it(app_server, new_pag
     desk.fill(f"{row}-ends_at_0", (end + dt.timedelta(days=2)).strftime("%Y-%m-%d"))
     desk.fill(f"{row}-ends_at_1", "09:00:00")
     desk.click("input[name=_save]")
-    assert "The end must be after the start." in desk.content()
+    desk.locator(".errorlist").first.wait_for()
+    errors = desk.locator(".errorlist").all_inner_texts()
+    assert "The end must be after the start." in " ".join(errors), errors
     shot(desk, "admin-override-refused")
 
     # Ladder levels are ticked from lists; "test this ladder" reports what it queued.
@@ -95,8 +97,9 @@ def test_supervisor_overrides_the_shift_and_engineers_see_it(app_server, new_pag
     shot(desk, "admin-ladder-tested")
     first_link = desk.locator("#result_list tbody tr th a").first
     first_link.click()
-    assert desk.locator("input[type=checkbox][value=on_call]").first.is_visible()
-    assert desk.locator("input[type=checkbox][value=voice]").first.is_visible()
+    desk.wait_for_url("**/change/")
+    desk.locator("input[type=checkbox][value=on_call]").first.wait_for(state="visible")
+    desk.locator("input[type=checkbox][value=voice]").first.wait_for(state="visible")
     shot(desk, "admin-ladder-levels")
 
     # The covering engineer is told (hand-off SMS from the periodic job) ...
