@@ -15,7 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import permissions
 from helpdesk.exceptions import DomainError, InvalidInput
+from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
+from tickets.timeline import audience_for, render_timeline
 
 from . import report, selectors, services
 from .links import read_ack_token
@@ -115,6 +117,7 @@ def vendor_ticket(request: HttpRequest, number: str) -> HttpResponse:
     context["clocks"] = selectors.ticket_clocks(ticket.pk)
     context["escalations"] = ticket.escalations.select_related("clock").prefetch_related("notices__user")[:50]
     context["eta_default"] = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    context["timeline"] = render_timeline(ticket_selectors.ticket_events(ticket), audience=audience_for(request.user))
     return render(request, "escalation/vendor_ticket.html", context, status=status)
 
 

@@ -154,3 +154,32 @@ def test_workspace_screenshots_on_a_phone_and_in_hindi(app_server, new_page, log
     english = set(re.findall(r"[A-Za-z]{4,}", form)) - {"English", "username"}
     assert not english, english
     phone.screenshot(path=str(SHOTS / "ticket-page-phone-hi.png"), full_page=True)
+
+
+def test_an_assignment_rings_the_agents_bell_live(app_server, new_page, login):
+    """A supervisor assigns a ticket to the agent: the agent's open console counts it at once."""
+    require(app_server, "/desk/notifications/", "agent notifications (desk)")
+    created = httpx.post(app_server.url("/api/public/tickets/"), json={
+        "name": "Kamla Bai", "mobile": "9823456722", "district": 1, "category": "certificate",
+        "description": "Certificate shows the wrong date"}, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=20)
+    number = created.json()["number"]
+    agent = new_page(viewport={"width": 1280, "height": 900})
+    login(agent, "agent2", next_path="/console/")
+    agent.goto(app_server.url("/console/"))
+    wait_live(agent)
+    before = int(agent.inner_text("#bell-count"))
+    agent.evaluate("window.__e2eNoReload = true")
+
+    supervisor = new_page(viewport={"width": 1280, "height": 900})
+    login(supervisor, "supervisor", next_path=f"/tickets/{number}/")
+    supervisor.goto(app_server.url(f"/tickets/{number}/"))
+    supervisor.select_option("select[name=assignee]", label="Kavita Yadav")  # agent2
+    supervisor.locator("form:has(select[name=assignee]) button").click()
+    supervisor.wait_for_load_state()
+
+    agent.wait_for_function(f"() => Number(document.getElementById('bell-count').textContent) === {before + 1}",
+                            timeout=15_000)
+    assert agent.evaluate("window.__e2eNoReload === true")
+    agent.locator("#bell").click()
+    agent.wait_for_url(re.compile(r"/desk/notifications/$"))
+    assert f"assigned ticket {created.json()['display_number']} to you" in agent.inner_text("#notification-list")

@@ -200,3 +200,22 @@ def test_the_ticket_page_shows_sentences_not_codes(client, agent, make_ticket):
     timeline = timeline[:timeline.index("</ol>")]
     assert "Priority changed from P2 · high to P1 · critical" in timeline
     assert "clock_" not in timeline and "<code>" not in timeline
+
+
+def test_the_vendor_page_shows_the_timeline_without_the_desks_notes(client, make_ticket, agent):
+    from tests.factories import VendorFactory
+
+    vendor = VendorFactory()
+    engineer = UserFactory(role="vendor_engineer", vendor=vendor)
+    ticket = make_ticket()
+    ticket_transition(ticket_id=ticket.pk, to="awaiting_vendor", actor=Actor.of(agent), vendor=vendor,
+                      note="caller is an MLA's relative")
+    client.force_login(engineer)
+    page = client.get(f"/vendor/tickets/{ticket.number}/").content.decode()
+    timeline = page[page.index('id="timeline"'):]
+    assert "Handed to the vendor State IT agency by" in timeline
+    assert "Status changed from New to Awaiting vendor by" in timeline
+    assert "MLA" not in timeline  # the desk's note stays with the desk
+    client.force_login(agent)
+    client_page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Note: caller is an MLA" in client_page[client_page.index('id="timeline"'):]
