@@ -204,6 +204,7 @@ def test_focus_is_visible_and_errors_link_to_their_field(app_server, new_page):
     page.goto(app_server.url("/complaint/"))
     page.locator("main form.card button[type=submit]").click()
     page.wait_for_load_state()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'form-error'")
     links = page.locator("#form-error a")
     assert links.count() >= 4
     links.first.click()
