@@ -119,7 +119,7 @@ for who, name in (("supervisor", "supervisor"), ("agent", "agent"), ("district",
     s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
     out[who] = s.session_key
 t = Ticket.objects.filter(description__startswith="[seed]").exclude(requester_mobile="").order_by("pk")[5000]
-out.update(number=t.number, mobile=t.requester_mobile, district=t.district_id)
+out.update(number=t.number, mobile=t.requester_mobile, district_id=t.district_id)
 print("JSON" + json.dumps(out))
 """
 
@@ -136,7 +136,7 @@ for who, query_string in json.loads(sys.argv[-1]):
     start = (query.page - 1) * query.page_size
     print(f"\\n=== {who} ?{query_string}: rows")
     print(qs[start:start + query.page_size].explain(analyze=True))
-    plan = qs.order_by()[:COUNT_CAP + 1].explain(analyze=True).splitlines()
+    plan = qs[:COUNT_CAP + 1].explain(analyze=True).splitlines()
     print(f"--- count (capped at {COUNT_CAP + 1}): {plan[0].strip()} / {plan[-1].strip()}")
 """
 
@@ -150,7 +150,7 @@ def urls(ids: dict) -> list[tuple[str, str]]:
         ("supervisor", "/tickets/?view=breached"),
         ("supervisor", "/tickets/?view=awaiting_vendor"),
         ("supervisor", "/tickets/?view=reopened"),
-        ("supervisor", f"/tickets/?view=by_district&district={ids['district']}"),
+        ("supervisor", f"/tickets/?view=by_district&district={ids['district_id']}"),
         ("supervisor", "/tickets/?view=all"),
         ("supervisor", "/tickets/?view=all&page=20"),
         ("supervisor", "/tickets/?view=all&priority=P1&sort=-updated"),

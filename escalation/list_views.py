@@ -45,13 +45,13 @@ def _at_risk(user, now: dt.datetime) -> Q:
                                    due_at__gte=now)
     # 25% of the goal exceeds 15 minutes only for goals over an hour.
     soon = Q(due_at__lte=now + AT_RISK_MIN) | Q(goal_minutes__gt=60, _left__lte=F("goal_minutes") * (60.0 * AT_RISK_FRACTION))
-    return Q(status__in=OPEN_STATUSES) & Q(Exists(running.annotate(_left=SecondsUntil("due_at", now)).filter(soon)))
+    return Q(status__in=sorted(OPEN_STATUSES)) & Q(Exists(running.annotate(_left=SecondsUntil("due_at", now)).filter(soon)))
 
 
 def _breached(user, now: dt.datetime) -> Q:
     late = Clock.objects.filter(ticket=OuterRef("pk")).exclude(state=Clock.State.STOPPED).filter(
         Q(breached_at__isnull=False) | Q(state=Clock.State.RUNNING, due_at__lt=now))
-    return Q(status__in=OPEN_STATUSES) & Q(Exists(late))
+    return Q(status__in=sorted(OPEN_STATUSES)) & Q(Exists(late))
 
 
 def register() -> None:

@@ -154,16 +154,27 @@ def test_search_by_number_mobile_reference_and_partial_digits(api, agent, world)
 def test_postgres_search_uses_its_indexes(world):
     from django.db import connection
 
-    from tickets.listing.search import search
+    from tickets.listing.search import candidates
 
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
-            plan = search(Ticket.objects.all(), "पंजीकरण 502").explain()
+            plan = candidates("पंजीकरण 502").explain()
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "ticket_search_doc" in plan and "comment_search_doc" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("q", ["portal", "centre", "ओटीपी", "502"])
+def test_common_and_rare_terms_find_the_same_tickets(api, agent, world, monkeypatch, q):
+    from tickets.listing import search
+
+    api.force_login(agent)
+    rare = numbers(api, "/api/tickets/?view=all&q=" + q)
+    monkeypatch.setattr(search, "CANDIDATES", 0)  # every term is "common" now
+    assert numbers(api, "/api/tickets/?view=all&q=" + q) == rare and rare
 
 
 # --- the permission scope of every role, on the page, the API, the search and the export ------
@@ -288,7 +299,7 @@ def test_team_views_refuse_agents_bad_filters_and_duplicates(api, agent, supervi
 @pytest.mark.parametrize("url, budget", [
     ("/tickets/", 8),                     # session, user, team views, rows, + bulk choices: users, vendors, incidents,
                                           # + the header bell's unread count
-    ("/tickets/?view=all&q=OTP&page_size=5", 9),  # + the count
+    ("/tickets/?view=all&q=OTP&page_size=5", 10),  # + the count, + the search candidates (PostgreSQL)
     ("/api/tickets/?view=all", 4),        # session, user, team views, rows
     ("/api/tickets/?view=all&page_size=5", 5),    # + the count
 ])

@@ -23,8 +23,8 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "updated": ("updated_at",),
     "priority": ("priority",),
     "status": ("status",),
-    "district": ("district__name_en",),
-    "category": ("category__position",),
+    "district": ("district_id",),  # the state's district order (CoWIN ids), on an index
+    "category": ("category_id",),
     "assignee": ("assignee__username",),
     "number": ("number",),
 }

@@ -28,7 +28,7 @@ class ViewDef:
     team_id: int | None = None
 
 
-_OPEN = Q(status__in=OPEN_STATUSES)
+_OPEN = Q(status__in=sorted(OPEN_STATUSES))  # the same list as the ticket_open_queue index
 BUILTIN_VIEWS: dict[str, ViewDef] = {}
 _ORDER = ["open", "mine", "unassigned", "sla_at_risk", "breached", "awaiting_vendor", "awaiting_citizen",
           "reopened", "by_district", "all"]

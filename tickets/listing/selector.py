@@ -20,8 +20,8 @@ from .params import SORT_KEYS, ListQuery, parse_list_query
 from .saved import ViewDef, views_for
 
 # Counting every match of a broad view at a million tickets costs more than the page itself;
-# counts stop here and the page says "10,000+".
-COUNT_CAP = 10_000
+# counts stop here and the page says "more than 1000".
+COUNT_CAP = 1_000
 
 
 def parse_for(user, params) -> tuple[ListQuery, dict[str, ViewDef]]:
@@ -106,7 +106,9 @@ def ticket_list_page(queryset: QuerySet[Ticket], query: ListQuery) -> ListPage:
     if query.page == 1 and len(rows) < query.page_size:
         total = len(rows)  # the whole list is on this page: no count query
     else:
-        total = queryset.order_by()[:COUNT_CAP + 1].count()
+        # Counted along the list's order: the same index walk that found the page finds the
+        # first COUNT_CAP + 1 matches (a common search term would otherwise be counted in full).
+        total = queryset[:COUNT_CAP + 1].count()
     if not rows and query.page > 1:
         raise NotFound(_("There is no page %(page)s of this list.") % {"page": query.page})
     return ListPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, query.page, query.page_size)
