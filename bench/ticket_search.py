@@ -13,7 +13,10 @@
 3. Starts gunicorn (`--workers` sync workers, HELPDESK_SERVER=wsgi, Redis db 5) on a free port and
    runs wrk (`--clients` connections, 2 threads, `--seconds` each) against every view and search,
    with a supervisor's, an agent's or a Raipur district official's session; prints requests/s,
-   p50 and p99 per URL against the 200 ms p99 goal, and the load average before and after.
+   p50 and p99 per URL against the 200 ms p99 goal, the workers' CPU time per request (what the
+   figures would be on an idle machine: 2 cores / CPU per request = the ceiling), and the load
+   average before and after (the machine is shared).
+   `--only-http` skips the preparation and the plans (the database must be there).
 """
 
 from __future__ import annotations
@@ -167,6 +170,22 @@ def urls(ids: dict) -> list[tuple[str, str]]:
     ]
 
 
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds of the gunicorn workers (children of `master`), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_wrk(base: str, cookie: str, path: str, seconds: int, clients: int) -> tuple[float, float, float, int]:
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-H", f"Cookie: sessionid={cookie}", base + path], capture_output=True, text=True).stdout
@@ -195,16 +214,18 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--only-http", action="store_true")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed (apt-get install wrk)")
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server is stopped on kill
     print(f"preparing {DB_NAME} with {args.tickets:,} tickets", flush=True)
-    prepare(args.tickets)
+    if not args.only_http:
+        prepare(args.tickets)
     ids = json.loads(manage("shell", "-c", SETUP, capture=True).split("JSON", 1)[1])
     targets = urls(ids)
-    if not args.no_explain:
+    if not (args.no_explain or args.only_http):
         plans = [(who, path.split("?", 1)[1] if "?" in path else "") for who, path in targets]
         code = EXPLAIN.replace("sys.argv[-1]", repr(json.dumps(plans)))
         print(manage("shell", "-c", code, capture=True))
@@ -223,19 +244,21 @@ def main() -> int:
                 time.sleep(0.2)
         print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
               f" ({os.cpu_count()} cores); wrk -t2 -c{args.clients} -d{args.seconds}s, gunicorn {args.workers} sync workers")
-        print(f"{'who':<11} {'url':<62} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}")
+        print(f"{'who':<11} {'url':<62} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10}")
         for who, path in targets:
             check = httpx.get(base + path, cookies={"sessionid": ids[who]}, timeout=30)
             if check.status_code != 200:
                 print(f"{who:<11} {path:<62} HTTP {check.status_code}")
                 failures += 1
                 continue
+            cpu_before = worker_cpu_seconds(server.pid)
             rate, p50, p99, errors = run_wrk(base, ids[who], path, args.seconds, args.clients)
+            cpu = (worker_cpu_seconds(server.pid) - cpu_before) * 1000 / max(1.0, rate * args.seconds)
             flag = "" if p99 < GOAL_MS else "  <-- over the 200 ms goal"
             if errors:
                 flag += f"  ({errors} non-2xx)"
                 failures += 1
-            print(f"{who:<11} {path[:62]:<62} {rate:7.1f} {p50:8.1f} {p99:8.1f}{flag}", flush=True)
+            print(f"{who:<11} {path[:62]:<62} {rate:7.1f} {p50:8.1f} {p99:8.1f} {cpu:10.1f}{flag}", flush=True)
         load = os.getloadavg()
         print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
