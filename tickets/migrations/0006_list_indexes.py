@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_idempotency'),
         ('live', '0002_component_componentstate_componentstatuschange_and_more'),
-        ('tickets', '0004_search_indexes'),
+        ('tickets', '0005_workspace'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
