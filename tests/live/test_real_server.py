@@ -66,6 +66,8 @@ async def collect(ws, until: str, limit: int = 20) -> list[dict]:
     seen = []
     for _ in range(limit):
         event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if event["type"] == "hello":  # the socket's sequence baseline, not an event
+            continue
         seen.append(event)
         if event["type"] == until:
             return seen
