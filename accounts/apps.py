@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "People, districts and vendors"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers system checks)
+        from .two_factor import remember_step
+
+        user_logged_in.connect(remember_step, dispatch_uid="accounts.second_factor_step")

@@ -74,7 +74,7 @@ class OtpConfirmView(APIView):
         data = inputs.body(request.data)
         txn_id = validation.uuid_value(data.get("txnId"), "txnId")
         code = validation.otp(data.get("otp"))
-        ratelimit.hit("otp_confirm_ip", ratelimit.client_ip(request), "60/min")
+        ratelimit.hit("otp_confirm_ip", ratelimit.client_ip(request), "60/min", on_outage="closed")
         raw, token = otp.otp_confirm(txn_id=txn_id, code=code)
         return Response({"token": raw, "expires_in": int(otp.TOKEN_VALID.total_seconds())})
 

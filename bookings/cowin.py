@@ -239,7 +239,7 @@ def _endpoint(handler):
     @require_GET
     def view(request, *args, **kwargs):
         try:
-            ratelimit.hit("cowin_ip", ratelimit.client_ip(request), settings.RATE_COWIN_IP)
+            ratelimit.hit("cowin_ip", ratelimit.client_ip(request), settings.RATE_COWIN_IP, on_outage="open")
             return handler(request, *args, **kwargs)
         except CowinError as exc:
             return _error(exc.status, exc.code, exc.message)

@@ -45,9 +45,9 @@ def otp_request(*, mobile: str, ip: str, now: dt.datetime | None = None) -> OtpT
     """Start an OTP login for a validated mobile. Limits first (per IP, per mobile, resend
     cool-down), each a 429 with Retry-After. Returns the transaction (its txn_id goes back)."""
     now = now or timezone.now()
-    ratelimit.hit("otp_ip", ip, settings.BOOKINGS_RATE_OTP_IP)
+    ratelimit.hit("otp_ip", ip, settings.BOOKINGS_RATE_OTP_IP, on_outage="closed")
     ratelimit.cooldown("otp_resend", mobile, settings.BOOKINGS_OTP_RESEND_SECONDS)
-    ratelimit.hit("otp_mobile", mobile, settings.BOOKINGS_RATE_OTP_MOBILE)
+    ratelimit.hit("otp_mobile", mobile, settings.BOOKINGS_RATE_OTP_MOBILE, on_outage="closed")
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         txn = OtpTransaction(mobile=mobile, ip=ratelimit.ip_or_none(ip), created_at=now, expires_at=now + OTP_VALID)
@@ -58,7 +58,10 @@ def otp_request(*, mobile: str, ip: str, now: dt.datetime | None = None) -> OtpT
                 channel="sms", recipient=mobile, language=(get_language() or "en")[:2],
                 idempotency_key=f"otp:{txn.txn_id}",
                 body=_("%(code)s is your OTP to see and change your vaccination appointments. "
-                       "It is valid for 3 minutes. Do not share it.") % {"code": code})
+                       "It is valid for 3 minutes. Do not share it.") % {"code": code},
+                # Once sent, the outbox keeps the message without the code.
+                redacted_body=_("%(code)s is your OTP to see and change your vaccination appointments. "
+                                "It is valid for 3 minutes. Do not share it.") % {"code": "******"})
     return txn
 
 

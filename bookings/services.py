@@ -20,6 +20,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import get_language
@@ -533,12 +534,14 @@ def appointments_expire(*, today: dt.date | None = None, batch: int = 1000) -> i
             done += len(rows)
 
 
-def otp_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Delete OTP transactions and citizen tokens that expired more than `older_than` ago."""
+def otp_purge(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete OTP transactions and citizen tokens that expired more than `older_than` ago
+    (default OTP_RETENTION_HOURS)."""
     from django.utils import timezone
 
     from .models import CitizenToken, OtpTransaction
 
+    older_than = older_than if older_than is not None else dt.timedelta(hours=settings.OTP_RETENTION_HOURS)
     cutoff = timezone.now() - older_than
     removed, _ = OtpTransaction.objects.filter(expires_at__lt=cutoff).delete()
     tokens, _ = CitizenToken.objects.filter(expires_at__lt=cutoff).delete()

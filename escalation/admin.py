@@ -31,6 +31,7 @@ from .models import (
     VendorEndpoint,
     VoiceCall,
 )
+from .outbox import shown_body
 
 CHANNEL_CHOICES = [("sms", _("SMS")), ("email", _("Email")), ("voice", _("Phone call"))]
 
@@ -174,9 +175,29 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+class VendorEndpointForm(forms.ModelForm):
+    """The webhook's signing secret is write-only: never shown again; left empty, it is kept."""
+
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
+                             help_text=_("Leave empty to keep the current secret."))
+
+    class Meta:
+        model = VendorEndpoint
+        fields = ["vendor", "webhook_url", "secret"]
+
+    def clean_secret(self) -> str:
+        value = self.cleaned_data.get("secret", "")
+        if not value and self.instance.pk:
+            return self.instance.secret
+        if not value:
+            raise forms.ValidationError(_("Set a signing secret."))
+        return value
+
+
 @admin.register(VendorEndpoint)
 class VendorEndpointAdmin(admin.ModelAdmin):
     list_display = ["vendor", "webhook_url"]
+    form = VendorEndpointForm
 
 
 class MemberInline(admin.TabularInline):
@@ -306,6 +327,15 @@ class OutboxAdmin(ReadOnly):
     list_display = ["created_at", "channel", "recipient", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "channel"]
     search_fields = ["idempotency_key"]
+    # Never the raw body: a pending OTP, an acknowledgement link or a citizen's secret link.
+    exclude = ["body", "redacted_body"]
+
+    @admin.display(description="body")
+    def body_shown(self, obj) -> str:
+        return shown_body(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "body_shown"]
 
 
 @admin.register(VoiceCall)

@@ -3,6 +3,7 @@ swap only these (the SMS gateway, email, outbound HTTP)."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import json
@@ -20,9 +21,11 @@ class DeliveryError(Exception):
 
 
 class ConsoleSms:
-    """Default SMS backend: writes the message to the log (and keeps it, for the demo/tests)."""
+    """Default SMS backend (development): writes the message to the log and keeps the last
+    `KEEP` in memory, as a phone would show them (demo and tests read them there)."""
 
-    sent: list[tuple[str, str]] = []
+    KEEP = 200
+    sent: collections.deque[tuple[str, str]] = collections.deque(maxlen=KEEP)
 
     def send(self, *, to: str, text: str) -> None:
         log.info("SMS to %s: %s", to, text)

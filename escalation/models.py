@@ -364,6 +364,9 @@ class OutboxMessage(models.Model):
     recipient = models.CharField(max_length=300)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # What `body` becomes once the message is sent, cancelled or given up (the body holds a
+    # secret, e.g. an OTP); empty: the body is kept as it is.
+    redacted_body = models.TextField(blank=True, default="")
     language = models.CharField(max_length=8, default="en")
     ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox")
     notice = models.ForeignKey(EscalationNotice, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -41,20 +42,23 @@ def outbox_enqueue(
     *, channel: str, recipient: str, body: str, idempotency_key: str, subject: str = "",
     ticket_id: int | None = None, language: str = "en", notice_id: int | None = None,
     fallback: list | None = None, new_intent: bool = False, deliver_on_commit: bool = True,
+    redacted_body: str = "",
 ) -> OutboxMessage:
     """Record one message to send. Idempotent on `idempotency_key`. Delivery starts on commit.
     `fallback`: [[channel, address], ...] of the same person, tried in order if this one fails.
     `new_intent=True`: the key derives from a row created in this transaction, so it cannot
     exist yet (skips the savepoint; a duplicate would still fail on the unique index).
     `deliver_on_commit=False`: the caller schedules delivery itself (the sweep sends one task per
-    batch instead of one per message); the retry job picks up anything left pending."""
+    batch instead of one per message); the retry job picks up anything left pending.
+    `redacted_body`: the body holds a secret (an OTP): once the message is sent, cancelled or
+    given up, the body is replaced by this text, so the secret is not kept."""
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     if new_intent:
         message = OutboxMessage.objects.create(
             idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
             subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
-            notice_id=notice_id, fallback=[list(f) for f in (fallback or [])],
+            notice_id=notice_id, fallback=[list(f) for f in (fallback or [])], redacted_body=redacted_body,
         )
         if deliver_on_commit:
             _schedule(message.pk)
@@ -64,7 +68,7 @@ def outbox_enqueue(
             message = OutboxMessage.objects.create(
                 idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
                 subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
-                notice_id=notice_id, fallback=[list(f) for f in (fallback or [])],
+                notice_id=notice_id, fallback=[list(f) for f in (fallback or [])], redacted_body=redacted_body,
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key)
@@ -130,7 +134,7 @@ def deliver(message_id: int) -> str:
             return "skipped"
         if _obsolete(message):
             message.status = OutboxMessage.Status.CANCELLED
-            message.save(update_fields=["status"])
+            message.save(update_fields=["status", *_redact(message)])
             return "cancelled"
         message.status = OutboxMessage.Status.SENDING
         message.attempts += 1
@@ -146,6 +150,7 @@ def deliver(message_id: int) -> str:
             _send(message)
         except DeliveryError as exc:
             message.last_error = str(exc)[:1000]
+            redacted: list[str] = []
             if message.attempts < MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.PENDING
                 delay = backoff(message.attempts)
@@ -155,13 +160,31 @@ def deliver(message_id: int) -> str:
                 message.status = OutboxMessage.Status.FAILED
                 message.next_attempt_at = None
                 _fall_back(message)
-            message.save(update_fields=["status", "last_error", "next_attempt_at"])
+                redacted = _redact(message)
+            message.save(update_fields=["status", "last_error", "next_attempt_at", *redacted])
             log.warning("delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
             return "failed"
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
-        message.save(update_fields=["status", "sent_at"])
+        message.save(update_fields=["status", "sent_at", *_redact(message)])
     return "sent"
+
+
+def _redact(message: OutboxMessage) -> list[str]:
+    """Drop the secret from a message that will not be sent again; the fields changed."""
+    if not message.redacted_body:
+        return []
+    message.body, message.redacted_body = message.redacted_body, ""
+    return ["body", "redacted_body"]
+
+
+_LINK_RE = re.compile(r"https?://\S+")
+
+
+def shown_body(message: OutboxMessage) -> str:
+    """The body as staff may see it (the admin): no pending OTP (its redacted text instead), no
+    signed acknowledgement link or secret status link."""
+    return _LINK_RE.sub("[link hidden]", message.redacted_body or message.body)
 
 
 def _fall_back(message: OutboxMessage) -> None:
@@ -171,7 +194,8 @@ def _fall_back(message: OutboxMessage) -> None:
     (channel, recipient), rest = message.fallback[0], message.fallback[1:]
     outbox_enqueue(channel=channel, recipient=recipient, body=message.body, subject=message.subject,
                    idempotency_key=f"{message.idempotency_key}>{channel}"[:200], ticket_id=message.ticket_id,
-                   language=message.language, notice_id=message.notice_id, fallback=rest)
+                   language=message.language, notice_id=message.notice_id, fallback=rest,
+                   redacted_body=message.redacted_body)
 
 
 def outbox_cancel(*, clock_ids: list[int]) -> int:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import engine, oncall, outbox
+from . import engine, oncall, outbox, retention
 from .heartbeat import heartbeat_stamp
 
 
@@ -40,3 +40,9 @@ def oncall_handoff() -> int:
     """Periodic (every minute): the hand-off SMS to whoever's shift has just begun (exactly once
     per shift change, by the outbox key)."""
     return oncall.handoff_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_purge() -> dict:
+    """Periodic: redact stale secrets, delete finished messages past OUTBOX_RETENTION_DAYS."""
+    return retention.outbox_purge()

@@ -99,7 +99,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
     if isinstance(exc, DomainError):
         response = Response(exc.as_dict(), status=exc.status_code)
-        if isinstance(exc, TooManyRequests):
+        if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, DjangoValidationError):

@@ -9,6 +9,7 @@ layer and cache, Celery worker + beat). Every variable is documented in README.m
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -39,6 +40,18 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production-0123456789"
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 DEBUG = env_bool("DEBUG", False)
+# Production mode: HELPDESK_ENV=production (bin/prod and docker-compose set it unless
+# DEMO_DATA=1). It refuses to start with the development key or with DEBUG, serves hashed static
+# files and defaults the HTTPS settings on (README "Production mode").
+HELPDESK_ENV = os.environ.get("HELPDESK_ENV", "development").strip().lower()
+PRODUCTION = HELPDESK_ENV == "production"
+if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "HELPDESK_ENV=production refuses the development SECRET_KEY: set SECRET_KEY to a long random "
+        "value (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'), or run with "
+        "DEMO_DATA=1 for a demonstration.")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("HELPDESK_ENV=production refuses DEBUG=1.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public base URL used in SMS/email links (signed acknowledgement links, ticket status links).
@@ -70,6 +83,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "tickets",
     "escalation",
@@ -82,15 +99,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every request's strings are checked once, before any view (helpdesk/inputs.py).
+    "helpdesk.middleware.InputGuardMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "helpdesk.middleware.BackingServiceMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -236,6 +260,12 @@ CELERY_BEAT_SCHEDULE["escalation-oncall-handoff"] = {"task": "escalation.tasks.o
 SWEEP_STALE_SECONDS = env_int("SWEEP_STALE_SECONDS", 120)
 HEARTBEAT_CHECK_SECONDS = env_int("HEARTBEAT_CHECK_SECONDS", 30)
 HEARTBEAT_WATCHDOG = "escalation.heartbeat.Watchdog"
+# Retention (README "Retention"): finished outbox rows are deleted after OUTBOX_RETENTION_DAYS;
+# a message holding a secret (an OTP) still unsent after SECRET_MESSAGE_MAX_AGE_MINUTES is
+# cancelled and redacted. The escalation ledger is the accountability record and is kept.
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90)
+SECRET_MESSAGE_MAX_AGE_MINUTES = env_int("SECRET_MESSAGE_MAX_AGE_MINUTES", 10)
+CELERY_BEAT_SCHEDULE["escalation-outbox-purge"] = {"task": "escalation.tasks.outbox_purge", "schedule": 300.0}
 # Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
 ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
 
@@ -258,10 +288,31 @@ INCIDENT_CADENCE_MINUTES = {
 }
 INCIDENT_CADENCE_WARNING_MINUTES = env_int("INCIDENT_CADENCE_WARNING", 5)
 CELERY_BEAT_SCHEDULE["live-incident-cadence"] = {"task": "live.tasks.incident_cadence_sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["live-presence-purge"] = {"task": "live.tasks.presence_purge", "schedule": 300.0}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
+# django-axes first: it refuses a locked-out username or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.RoleBackend"]
+# Staff login throttle (django-axes, counted in the database: a Redis outage does not open it).
+# LOGIN_FAILURE_LIMIT failures lock the username, and separately the client address, for
+# LOGIN_LOCKOUT_MINUTES; an admin unlocks earlier by deleting the attempts in the admin
+# (Axes > Access attempts) or `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "helpdesk.client.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False
+# Retention of idempotency records (hours) and of login logs (days).
+IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 48)
+LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
+CELERY_BEAT_SCHEDULE["accounts-retention"] = {"task": "accounts.tasks.retention_purge", "schedule": 3600.0}
+# Second factor (django-otp, TOTP): anyone who set one up is asked for it at login; with
+# STAFF_2FA_REQUIRED on, supervisors and admins must set one up before using the app.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = "CG vaccination helpdesk"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "home"
@@ -305,9 +356,13 @@ elif ATTACHMENT_STORAGE == "filesystem":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
     raise ImproperlyConfigured("ATTACHMENT_STORAGE is filesystem or s3")
+# Production: hashed, compressed static file names from `collectstatic` (bin/prod runs it),
+# cacheable for ever; development: files straight from static/.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 5_000_000)
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 3)
@@ -315,18 +370,44 @@ ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 3)
 # how old a signed request may be (replays are refused).
 CTI_WEBHOOK_SECRET = os.environ.get("CTI_WEBHOOK_SECRET", "")
 CTI_MAX_SKEW_SECONDS = env_int("CTI_MAX_SKEW_SECONDS", 300)
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# In production the HTTPS settings default on (served behind TLS); a local run of the production
+# shape over plain HTTP turns them off explicitly (bin/prod does when it is not behind TLS).
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "helpdesk.errors.csrf_failure"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe speaks plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only;
+# no inline script, inline style or event handler is used anywhere (a test renders every page
+# and checks). Images may be data: URIs (the authenticator QR code); websockets go to the page's
+# own host or WS_PUBLIC_URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'", *([WS_PUBLIC_URL] if WS_PUBLIC_URL else [])],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated);
+# empty: the header is ignored and the peer address is the client (helpdesk/client.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 262144)
 # Signing of one-click acknowledgement links and citizen status links (seconds).
 ACK_LINK_MAX_AGE = env_int("ACK_LINK_MAX_AGE", 24 * 3600)
@@ -360,6 +441,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VaccineEnum": "bookings.models.Vaccine",
         "OfflineResultStatusEnum": [("accepted", "accepted"), ("refused", "refused")],
+        # One name per choice set, so `check --deploy` stays clean (drf_spectacular.W001).
+        "IncidentStatusEnum": "live.models.IncidentStatus.values",
+        "ComponentStatusEnum": "live.models.ComponentStatus.values",
     },
 }
 
@@ -387,8 +471,10 @@ VOICE_CALLBACK_SECRET = os.environ.get("VOICE_CALLBACK_SECRET", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # %(client)s: the address of the request being served (helpdesk.client), "-" outside one.
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s] %(message)s"}},
+    "filters": {"client": {"()": "helpdesk.client.ClientLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -409,8 +495,10 @@ COWIN_CACHE_SECONDS = env_int("COWIN_CACHE_SECONDS", 60)
 PORTAL_API_URL = os.environ.get("PORTAL_API_URL", "").rstrip("/")
 PORTAL_API_KEY = os.environ.get("PORTAL_API_KEY", "")
 # The CoWIN public reads and the citizens' lookup skip the rest of the stack (bookings/middleware.py).
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "bookings.middleware.fast_path")
-# Hourly: expire booked appointments whose day has passed; purge old OTPs and citizen tokens.
+MIDDLEWARE.insert(MIDDLEWARE.index("helpdesk.middleware.InputGuardMiddleware") + 1, "bookings.middleware.fast_path")
+# Hourly: expire booked appointments whose day has passed; purge OTP transactions and citizen
+# tokens OTP_RETENTION_HOURS after they expired.
+OTP_RETENTION_HOURS = env_int("OTP_RETENTION_HOURS", 24)
 CELERY_BEAT_SCHEDULE["bookings-housekeeping"] = {"task": "bookings.tasks.housekeeping", "schedule": 3600.0}
 
 # --- reports (dashboards) ----------------------------------------------------------------------

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from . import inputs
 from .exceptions import InvalidInput
-from .forms import label
 
 IST = ZoneInfo("Asia/Kolkata")
 _REFERENCE_RE = re.compile(r"^[0-9]{14}$")
@@ -28,11 +28,7 @@ _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 
 def _text(raw: object, field: str, max_len: int = 64) -> str:
-    if not isinstance(raw, str):
-        raise InvalidInput(_("“%(field)s” must be text.") % {"field": label(field)}, code=f"invalid_{field}", field=field)
-    if len(raw) > max_len:
-        raise InvalidInput(_("“%(field)s” is too long.") % {"field": label(field)}, code=f"invalid_{field}", field=field)
-    return raw
+    return inputs.text(raw, field, max_len=max_len, multiline=False)
 
 
 def reference_id(raw: object) -> str:

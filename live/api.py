@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.idempotency import idempotent
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsStaffRole, IsSupervisor
+from helpdesk import inputs
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import selectors, services
@@ -43,46 +44,23 @@ class BaseView(APIView):
 # --- strict parsing -----------------------------------------------------------------------------
 
 def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise InvalidInput(_("Send a JSON object."), code="invalid_body")
-    return request.data
+    return inputs.body(request.data)
 
 
 def _int(value, field: str, *, required: bool = True) -> int | None:
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not (0 < value < 2**62):
-        raise InvalidInput(_("%(field)s must be a positive whole number.") % {"field": field},
-                           code="invalid_int", field=field)
-    return value
+    return inputs.integer(value, field, required=required)
 
 
 def _query_int(request, name: str, default: int | None = None) -> int | None:
-    values = request.query_params.getlist(name)
-    if not values:
-        return default
-    if len(values) > 1:
-        raise InvalidInput(_("Give %(field)s once.") % {"field": name}, code="duplicate_param", field=name)
-    raw = values[0]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise InvalidInput(_("%(field)s must be a whole number.") % {"field": name}, code="invalid_int", field=name)
-    return int(raw)
+    return inputs.query_int(request.query_params, name, default=default, minimum=0)
 
 
 def _str(value, field: str, *, default: str = "") -> str:
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s must be text.") % {"field": field}, code="invalid_text", field=field)
-    return value
+    return inputs.text(value, field, max_len=inputs.MAX_JSON_STRING, default=default)
 
 
 def _bool(value, field: str, *, default: bool) -> bool:
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise InvalidInput(_("%(field)s must be true or false.") % {"field": field}, code="invalid_bool", field=field)
-    return value
+    return inputs.boolean(value, field, default=default)
 
 
 def _id_list(value, field: str, *, required: bool = True) -> list[int]:

@@ -16,6 +16,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.permissions import can_see_ticket, is_desk, is_district_official, is_vendor
+from helpdesk import inputs
+from helpdesk.exceptions import InvalidInput
 
 from . import presence
 from .events import CONSOLE, STATUS, district_group, ticket_group, user_group, vendor_group
@@ -66,7 +68,8 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+            inputs.check_json(content)  # the one input rule: no NUL or control characters
+        except (ValueError, InvalidInput):
             return
         await self.receive_json(content)
 

@@ -26,6 +26,19 @@ class _MemoryPresence:
     async def leave(self, room: str, member: str) -> None:
         self._rooms.get(room, {}).pop(member, None)
 
+    def purge(self) -> int:
+        """Drop expired entries and empty rooms (Redis expires its keys by itself)."""
+        now = time.time()
+        removed = 0
+        for room in list(self._rooms):
+            entries = self._rooms.get(room, {})
+            for member in [m for m, (expires, _) in entries.items() if expires < now]:
+                entries.pop(member, None)
+                removed += 1
+            if not entries:
+                self._rooms.pop(room, None)
+        return removed
+
     async def members(self, room: str) -> list[dict]:
         now = time.time()
         entries = self._rooms.get(room, {})
@@ -49,6 +62,10 @@ class _RedisPresence:
     def _keys(room: str) -> tuple[str, str]:
         prefix = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {}).get("CONFIG", {}).get("prefix", "hd")
         return f"{prefix}:presence:{room}", f"{prefix}:presence:{room}:who"
+
+    def purge(self) -> int:
+        """Nothing to do: every presence key expires TTL_SECONDS * 2 after its last refresh."""
+        return 0
 
     async def join(self, room: str, member: str, info: dict) -> None:
         zkey, hkey = self._keys(room)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District
+from helpdesk import inputs
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 from helpdesk.queue import enqueue_on_commit
 
@@ -42,16 +43,7 @@ class InvalidIncidentTransition(Conflict):
 
 
 def _text(value: object, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s must be text.") % {"field": field}, code="invalid_text", field=field)
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("%(field)s is required.") % {"field": field}, code="required", field=field)
-    if len(value) > max_length:
-        raise InvalidInput(_("%(field)s is too long.") % {"field": field}, code="too_long", field=field)
-    return value
+    return inputs.text(value, field, max_len=max_length, required=required, strip=True)
 
 
 def cadence_for(severity: str) -> int:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import events
+from . import events, presence
 from .models import CadenceAlert, Incident, IncidentStatus, IncidentUpdate
 
 log = logging.getLogger(__name__)
@@ -130,3 +130,9 @@ def _cadence_one(incident_id: int, now: dt.datetime) -> str | None:
                            idempotency_key=key, language=user.preferred_language or "en")
     events.incident_event("overdue", incident, public=False, due_at=due.isoformat(), missed_slot=slot.isoformat())
     return "missed"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def presence_purge() -> int:
+    """Periodic: forget presence entries that expired (in-process backend; Redis keys expire)."""
+    return presence.backend().purge()

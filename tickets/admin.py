@@ -32,7 +32,9 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ("status", "priority", "category", "district", "channel")
     search_fields = ("number", "requester_mobile", "registration_reference")
     list_select_related = ("district", "category", "assignee")
-    readonly_fields = [f.name for f in Ticket._meta.fields]
+    # The status link's secret is only ever sent by SMS; not even its hash is shown.
+    exclude = ("secret_hash",)
+    readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "secret_hash"]
     inlines = [EventInline]
 
     def has_add_permission(self, request):

@@ -237,6 +237,19 @@ class TeamView(models.Model):
         return self.name_hi if (get_language() or "en").startswith("hi") and self.name_hi else self.name_en
 
 
+class InboundSms(models.Model):
+    """One SMS received from the gateway, keyed by the gateway's message id: a gateway retry of
+    the same message finds this row and changes nothing (tickets.sms.sms_receive)."""
+
+    gateway_id = models.CharField(max_length=100, unique=True)
+    sender = models.CharField(max_length=15)
+    action = models.CharField(max_length=30, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.action}"
+
+
 # The agent's tools (tags, canned responses, attachments) live in their own module.
 from .workspace_models import Attachment, CannedResponse, Tag, TicketTag  # noqa: E402, F401
 

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import District, User, Vendor
 from accounts.permissions import is_desk, is_district_official, is_supervisor
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.errors import error_page
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound, TooManyRequests
-from helpdesk.forms import form_context, label
+from helpdesk.forms import form_context
 from helpdesk.results import result_recall, result_remember
 
 from . import attachments, intake, selectors, services
@@ -41,11 +41,9 @@ def _single(post, names) -> dict[str, str]:
     """Form values, refusing a parameter sent twice (DOMAIN.md §9: duplicate parameters)."""
     values = {}
     for name in names:
-        items = post.getlist(name)
-        if len(items) > 1:
-            raise InvalidInput(_("“%(field)s” was sent twice.") % {"field": label(name)}, code=f"invalid_{name}", field=name)
-        if items:
-            values[name] = items[0]
+        item = inputs.one(post, name, required=False)
+        if item is not None:
+            values[name] = item
     return values
 
 
@@ -367,8 +365,4 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _int(raw, field) -> int | None:
-    if raw in (None, ""):
-        return None
-    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 18):
-        raise InvalidInput(_("%(field)s must be a whole number.") % {"field": field}, code=f"invalid_{field}")
-    return int(raw)
+    return inputs.integer(raw, field, required=False, allow_text=True)

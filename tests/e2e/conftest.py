@@ -178,6 +178,24 @@ class AppServer:
             time.sleep(0.3)
         raise AssertionError(f"no outbox message to *{recipient_suffix} matching {pattern!r}; saw {seen}")
 
+    def wait_sms(self, mobile: str, pattern: str, since: int = 0, timeout: float = 30) -> re.Match:
+        """Wait until the console SMS gateway (the server's log) shows an SMS to `mobile` matching
+        `pattern`, after the log's first `since` characters: what the phone received. An OTP is
+        redacted in the outbox once sent, so it is read here."""
+        deadline = time.monotonic() + timeout
+        line = re.compile(rf"SMS to {re.escape(mobile)}: (.*)")
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")[since:]
+            for found in reversed(line.findall(text)):
+                match = re.search(pattern, found)
+                if match:
+                    return match
+            time.sleep(0.3)
+        raise AssertionError(f"no SMS to {mobile} matching {pattern!r} in the server log")
+
+    def log_size(self) -> int:
+        return len(self.log_path.read_text(encoding="utf-8", errors="replace"))
+
 
 @pytest.fixture(scope="session")
 def app_server():

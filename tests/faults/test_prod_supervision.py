@@ -10,6 +10,7 @@ within 2 s).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -44,7 +45,8 @@ def test_bin_prod_restarts_each_dead_process_and_keeps_beat_state_in_the_var_dir
     var_dir = tmp_path / "elsewhere" / "state"  # does not exist yet: bin/prod creates it
     web_port, ws_port = free_port(), free_port()
     env = stack.env(HELPDESK_VAR_DIR=str(var_dir), WEB_PORT=str(web_port), WS_PORT=str(ws_port), WEB_WORKERS="1",
-                    CELERY_CONCURRENCY="1", SEED_DEMO="0", BIN=str(BIN))
+                    CELERY_CONCURRENCY="1", BIN=str(BIN),
+                    SECRET_KEY=secrets.token_urlsafe(50))  # production mode refuses the development key
     log_path = tmp_path / "prod.log"
     with open(log_path, "wb") as log:
         prod = subprocess.Popen([str(ROOT / "bin" / "prod")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -60,19 +60,19 @@ def test_create_incident_supervisor_only(client, agent, supervisor, components):
 
 
 @pytest.mark.parametrize("patch, code", [
-    ({"title": ""}, "required"),
-    ({"title": 5}, "invalid_text"),
-    ({"title": "x" * 201}, "too_long"),
+    ({"title": ""}, "missing_title"),
+    ({"title": 5}, "invalid_title"),
+    ({"title": "x" * 201}, "invalid_title"),
     ({"severity": "apocalyptic"}, "invalid_severity"),
     ({"components": ["nope"]}, "invalid_components"),
     ({"components": "otp-sms"}, "invalid_components"),
-    ({"districts": [True]}, "invalid_int"),
-    ({"districts": ["5"]}, "invalid_int"),
+    ({"districts": [True]}, "invalid_districts"),
+    ({"districts": ["5"]}, "invalid_districts"),
     ({"districts": [10**9]}, "invalid_district"),
     ({"component_status": "fine"}, "invalid_component_status"),
-    ({"body_hi": ""}, "required"),
-    ({"public": "yes"}, "invalid_bool"),
-    ({"ticket_ids": [1.5]}, "invalid_int"),
+    ({"body_hi": ""}, "missing_body_hi"),
+    ({"public": "yes"}, "invalid_public"),
+    ({"ticket_ids": [1.5]}, "invalid_ticket_ids"),
 ])
 def test_create_incident_bad_input(client, supervisor, components, patch, code):
     body = {"title": "Portal down", "severity": "major", "components": ["registration"],

@@ -136,7 +136,7 @@ def test_supervisor_manages_an_incident_through_the_forms(client, supervisor, co
 def test_form_errors_are_messages_not_500(client, supervisor, incident):
     client.force_login(supervisor)
     response = client.post(f"/incidents/{incident.pk}/update/", {"body_en": "", "body_hi": ""}, follow=True)
-    assert response.status_code == 200 and "body_en is required." in response.content.decode()
+    assert response.status_code == 200 and "Fill in “body_en”." in response.content.decode()
     response = client.post(f"/incidents/{incident.pk}/transition/", {"status": "nonsense"}, follow=True)
     assert "Unknown incident status." in response.content.decode()
     response = client.post(f"/incidents/{incident.pk}/link/", {"numbers": "NOPE-NOPE"}, follow=True)

@@ -59,3 +59,15 @@ def test_two_agents_replying_to_the_same_version_one_wins(raipur, otp_category, 
     assert len(results) == 1
     assert len(errors) == 3 and all(isinstance(e, Conflict) and e.code == "stale_version" for e in errors)
     assert Comment.objects.filter(ticket=ticket).count() == 1
+
+
+def test_the_same_inbound_sms_posted_concurrently_makes_one_comment(raipur, otp_category):
+    from tickets.sms import sms_receive
+
+    ticket = ticket_create(district=raipur, category=otp_category, description="OTP", requester_kind="citizen",
+                           channel="web", actor=Actor(label="citizen"), requester_mobile="9876504321",
+                           notify=False).ticket
+    results, errors = run_together(4, lambda i: sms_receive(sender="9876504321", text="still waiting",
+                                                            gateway_id="gw-race"))
+    assert not errors and results == ["comment_added"] * 4
+    assert Comment.objects.filter(ticket=ticket, body="still waiting").count() == 1

@@ -87,3 +87,26 @@ def test_status_asked_twice_is_answered_twice_but_a_gateway_retry_once(api, make
     for _ in range(2):
         api.post(URL, {"sender": "9876504321", "text": f"STATUS {ticket.number}", "id": "gw-1"}, format="json")
     assert len(sent_sms()) == before + 3
+
+
+def test_the_same_sms_posted_twice_makes_one_comment(api, make_ticket):
+    from tickets.models import Comment, InboundSms
+
+    ticket = make_ticket(mobile="9876504321")
+    body = {"sender": "9876504321", "text": "Still no OTP", "id": "gw-77"}
+    first = api.post(URL, body, format="json")
+    again = api.post(URL, body, format="json")
+    assert first.json() == again.json() == {"action": "comment_added"}
+    assert Comment.objects.filter(ticket=ticket, body="Still no OTP").count() == 1
+    assert InboundSms.objects.get(gateway_id="gw-77").action == "comment_added"
+    # Another message with the same text is another comment.
+    api.post(URL, {**body, "id": "gw-78"}, format="json")
+    assert Comment.objects.filter(ticket=ticket, body="Still no OTP").count() == 2
+
+
+def test_commands_are_read_in_one_place():
+    from tickets.sms import Command, parse_command
+
+    assert parse_command("STATUS K7M4QX2P") == Command("status", "K7M4QX2P")
+    assert parse_command("स्थिति K7M4QX2P") == Command("status", "K7M4QX2P")
+    assert parse_command("status of my complaint please") == Command("text", "status of my complaint please")

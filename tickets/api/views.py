@@ -10,7 +10,6 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
@@ -32,7 +31,7 @@ from accounts.permissions import (
 )
 from helpdesk import validation
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
-from tickets import hooks, intake, selectors, services
+from tickets import intake, selectors, services, sms
 from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus
 from tickets.numbers import normalise_number
 from tickets.services import Actor
@@ -549,43 +548,9 @@ class SmsInbound(BaseView):
         text = parsing.text(data, "text", max_len=1600).strip()
         # The gateway's message id makes its retries one reply; without one every post is new.
         message_id = parsing.text(data, "id", max_len=100) or uuid.uuid4().hex
-        return Response({"action": handle_sms(sender=sender, text=text, message_id=message_id)})
+        return Response({"action": sms.sms_receive(sender=sender, text=text, gateway_id=message_id)})
 
 
-def handle_sms(*, sender: str, text: str, message_id: str) -> str:
-    from django.db import transaction
-
-    from tickets.notifications import reply_sms
-
-    words = text.split()
-    with transaction.atomic():
-        command = hooks.inbound_sms(sender=sender, text=text, message_id=message_id)
-        if command:
-            return command
-        if len(words) == 2 and words[0].upper() in ("STATUS", "STATUS:", "स्थिति"):
-            number = normalise_number(words[1])
-            ticket = Ticket.objects.filter(number=number, requester_mobile=sender).first() if number else None
-            language = ticket.requester_language if ticket else "en"
-            with translation.override(language):
-                if ticket is None:
-                    body = _("No complaint with that number for this mobile.")
-                else:
-                    body = _("Complaint %(number)s: %(status)s.") % {"number": ticket.display_number,
-                                                                     "status": ticket.get_status_display()}
-            reply_sms(to=sender, body=body, key=f"sms-in:{message_id}:status", ticket_id=ticket.pk if ticket else None,
-                      language=language)
-            return "status_sent"
-        ticket = (Ticket.objects.filter(requester_mobile=sender, status__in=OPEN_STATUSES | {TicketStatus.RESOLVED})
-                  .order_by("-created_at").first())
-        if ticket is not None and text:
-            services.ticket_comment(ticket_id=ticket.pk, body=text, actor=Actor(label="sms"), is_public=True,
-                                    channel=Channel.SMS)
-            return "comment_added"
-        with translation.override("en"):
-            body = _("To register a complaint visit %(link)s or call the helpline. To check one, send STATUS <number>.") % {
-                "link": f"{settings.SITE_URL}/complaint/"}
-        reply_sms(to=sender, body=body, key=f"sms-in:{message_id}:help")
-        return "instructions_sent"
 
 
 
