@@ -1,14 +1,15 @@
 """Who may see and do what: the one place where roles turn into querysets and yes/no answers.
 
 Object-level scoping (DOMAIN.md §2, §9): agents, supervisors and admins see every district;
-a district official only their district; vendor staff only tickets handed to their vendor;
-citizens (no account) only their own ticket, by secret link or number + mobile. An object
+a district official only their district; vendor staff the tickets handed to their vendor, and
+(read access) the tickets escalated to their vendor or to them, from the moment a ladder step
+fired until the ticket is closed or merged; citizens (no account) only their own ticket, by secret link or number + mobile. An object
 outside the caller's scope is reported as not found (404), never as forbidden.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework.permissions import BasePermission
 
 from .models import Role
@@ -67,6 +68,21 @@ def scope_by_district(user, queryset: QuerySet, field: str = "district") -> Quer
     return queryset.none()
 
 
+# Escalated (not handed) tickets stay visible to the vendor until they reach one of these.
+ESCALATION_VISIBLE_UNTIL = ("closed", "merged")
+
+
+def _escalation_records(ticket_model):
+    """The escalation ledger's model, reached through the ticket's relation: this module is the
+    ground floor and imports no app above it."""
+    return ticket_model._meta.get_field("escalations").related_model
+
+
+def _escalated_to_q(user) -> Q:
+    """A ladder step fired to `user`'s vendor, or reached `user` in person (any level)."""
+    return Q(vendor_id=user.vendor_id) | Q(notices__user_id=user.pk)
+
+
 def scope_tickets(user, queryset: QuerySet) -> QuerySet:
     """The tickets `user` may see."""
     if is_desk(user):
@@ -74,7 +90,10 @@ def scope_tickets(user, queryset: QuerySet) -> QuerySet:
     if is_district_official(user):
         return queryset.filter(district_id=user.district_id)
     if is_vendor(user):
-        return queryset.filter(vendor_id=user.vendor_id)
+        records = _escalation_records(queryset.model)
+        escalated = Exists(records.objects.filter(_escalated_to_q(user), ticket_id=OuterRef("pk")))
+        return queryset.filter(Q(vendor_id=user.vendor_id)
+                               | (escalated & ~Q(status__in=ESCALATION_VISIBLE_UNTIL)))
     return queryset.none()
 
 
@@ -84,8 +103,24 @@ def can_see_ticket(user, ticket) -> bool:
     if is_district_official(user):
         return ticket.district_id == user.district_id
     if is_vendor(user):
-        return ticket.vendor_id is not None and ticket.vendor_id == user.vendor_id
+        if ticket.vendor_id is not None and ticket.vendor_id == user.vendor_id:
+            return True
+        if ticket.status in ESCALATION_VISIBLE_UNTIL:
+            return False
+        return _escalation_records(type(ticket)).objects.filter(_escalated_to_q(user), ticket_id=ticket.pk).exists()
     return False
+
+
+def is_vendor_officer(user) -> bool:
+    """Vendor responsible officers and heads: they see their vendor's escalations by engineer and
+    may reassign or acknowledge on an engineer's behalf."""
+    return bool(user and user.is_authenticated and user.role == Role.VENDOR_OFFICER)
+
+
+def can_act_for_vendor(user, ticket) -> bool:
+    """Vendor actions (acknowledge, progress, hand over, restore, decline): vendor staff who may
+    see the ticket, and desk staff."""
+    return (is_desk(user) or is_vendor(user)) and can_see_ticket(user, ticket)
 
 
 class IsDesk(BasePermission):

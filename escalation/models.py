@@ -135,6 +135,8 @@ class Policy(models.Model):
         help_text=_("Clocks whose due time drives the ladder (default: resolution, vendor_ack, vendor_restore, eta)."))
     vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT,
                                help_text=_("Vendor escalated to before the ticket is handed to one."))
+    notify_citizen_on_ack = models.BooleanField(
+        default=False, help_text=_("Send the citizen an SMS when the vendor acknowledges."))
 
     class Meta:
         ordering = ["position", "id"]
@@ -267,6 +269,10 @@ class Clock(models.Model):
     eta_at = models.DateTimeField(null=True, blank=True, help_text=_("ETA clocks: the promised time, once given."))
     eta_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", help_text=_("Who promised the ETA."))
+    # Whom the ETA counts for in the accountability report, whoever typed it in.
+    eta_vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    eta_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text=_("The person escalated to."))
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=20, blank=True)
 
@@ -321,6 +327,7 @@ class EscalationNotice(models.Model):
         API = "api", _("API")
         SMS = "sms", _("SMS reply")
         VOICE = "voice", _("Phone call")
+        BEHALF = "behalf", _("By an officer on their behalf")
 
     record = models.ForeignKey(EscalationRecord, on_delete=models.CASCADE, related_name="notices")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -330,6 +337,11 @@ class EscalationNotice(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     ack_seconds = models.PositiveIntegerField(null=True, blank=True)
     ack_via = models.CharField(max_length=8, choices=Via.choices, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", help_text=_("Set when an officer acknowledged for them."))
+    # A hand-over to a colleague: this person's link becomes read-only, the colleague gets a notice.
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -91,4 +91,5 @@ def _snapshot(policy: Policy | None) -> dict:
         "ladder": ladder,
         "escalate_clocks": list(policy.escalate_clocks or [str(k) for k in DEFAULT_ESCALATE]),
         "vendor_id": policy.vendor_id,
+        "notify_citizen_on_ack": policy.notify_citizen_on_ack,
     }

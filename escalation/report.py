@@ -9,10 +9,12 @@ import datetime as dt
 import io
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, Vendor
+from tickets.models import Rating
 
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord
 
@@ -61,11 +63,14 @@ def accountability(*, start: dt.datetime, end: dt.datetime, district_id: int | N
     eta_q = Q(kind=ClockKind.ETA, eta_at__isnull=False, started_at__gte=start, started_at__lt=end)
     if district_id:
         eta_q &= Q(ticket__district_id=district_id)
-    met = Q(stop_reason="resolved", stopped_at__lte=F("eta_at"))
-    etas_vendor = {r["ticket__vendor_id"]: r for r in Clock.objects.filter(eta_q).values("ticket__vendor_id").annotate(
+    # Kept: the work was done (restored or resolved) by the promised time. An ETA counts for the
+    # vendor and the person escalated to, whoever typed it in (eta_vendor / eta_for, set when posted).
+    met = Q(stop_reason__in=["resolved", "restored"], stopped_at__lte=F("eta_at"))
+    etas_vendor = {r["eta_vendor_id"]: r for r in Clock.objects.filter(eta_q).values("eta_vendor_id").annotate(
         given=Count("id"), met=Count("id", filter=met)).order_by()}
-    etas_person = {r["eta_by_id"]: r for r in Clock.objects.filter(eta_q).values("eta_by_id").annotate(
+    etas_person = {r["eta_for_id"]: r for r in Clock.objects.filter(eta_q).values("eta_for_id").annotate(
         given=Count("id"), met=Count("id", filter=met)).order_by()}
+    ratings = _ratings_by_vendor(start, end, district_id)
 
     vendors = {v.pk: v.name for v in Vendor.objects.all()}
     out_vendors = []
@@ -79,6 +84,7 @@ def accountability(*, start: dt.datetime, end: dt.datetime, district_id: int | N
             "median_ack_seconds": median, "p90_ack_seconds": p90,
             "never_acknowledged": row["received"] - row["acknowledged"],
             "etas_given": etas.get("given", 0), "etas_met": etas.get("met", 0),
+            **ratings.get(row["vendor_id"], {"ratings": 0, "rating_avg": None}),
         })
 
     notice_q = Q(record__fired_at__gte=start, record__fired_at__lt=end, user__isnull=False)
@@ -132,7 +138,19 @@ def accountability(*, start: dt.datetime, end: dt.datetime, district_id: int | N
 
 CSV_FIELDS = ["scope", "name", "vendor", "received", "acknowledged", "acknowledged_within_target",
               "within_target_pct", "median_ack_seconds", "p90_ack_seconds", "never_acknowledged",
-              "etas_given", "etas_met"]
+              "etas_given", "etas_met", "ratings", "rating_avg"]
+
+
+def _ratings_by_vendor(start: dt.datetime, end: dt.datetime, district_id: int | None) -> dict:
+    """{vendor id: {"ratings": n, "rating_avg": mean}} of citizens' ratings given in the period,
+    for the vendor the ticket was handed to, else the first one escalated to."""
+    first_escalated = Subquery(EscalationRecord.objects.filter(ticket_id=OuterRef("ticket_id"), vendor__isnull=False)
+                               .order_by("fired_at", "id").values("vendor_id")[:1])
+    rows = (Rating.objects.filter(created_at__gte=start, created_at__lt=end,
+                                  **({"ticket__district_id": district_id} if district_id else {}))
+            .annotate(rated_vendor=Coalesce(F("ticket__vendor_id"), first_escalated, output_field=IntegerField()))
+            .exclude(rated_vendor=None).values("rated_vendor").annotate(n=Count("id"), avg=Avg("score")).order_by())
+    return {r["rated_vendor"]: {"ratings": r["n"], "rating_avg": round(float(r["avg"]), 2)} for r in rows}
 
 
 def to_csv(report: dict) -> str:
@@ -142,7 +160,7 @@ def to_csv(report: dict) -> str:
     for row in report["vendors"]:
         writer.writerow(["vendor", row["vendor"], row["vendor"], *[row[f] for f in CSV_FIELDS[3:]]])
     for row in report["people"]:
-        writer.writerow(["person", _safe(row["name"]), row["vendor"], *[row[f] for f in CSV_FIELDS[3:]]])
+        writer.writerow(["person", _safe(row["name"]), row["vendor"], *[row.get(f, "") for f in CSV_FIELDS[3:]]])
     writer.writerow([])
     writer.writerow(["pending_with_vendor", "vendor", *[label for label, _h in AGE_BUCKETS]])
     for row in report["pending_with_vendor"]:

@@ -73,22 +73,37 @@ def seed(*, size: int, stdout) -> None:
     Policy.objects.get_or_create(name="Fallback (24x7)", defaults={
         "position": 1000, "is_fallback": True, "calendar": always, "first_response_minutes": 240,
         "resolution_minutes": 2880, "ladder": standard, "vendor": vendor})
+    sms_vendor = Vendor.objects.filter(code="sms-gateway").first()
+    demo_targets = {"calendar": always, "first_response_minutes": 2, "resolution_minutes": 3, "vendor_ack_minutes": 2,
+                    "vendor_restore_minutes": 10, "eta_update_minutes": 3, "warn_percent": 50,
+                    "warn_before_minutes": 1, "ladder": demo, "notify_citizen_on_ack": True}
     Policy.objects.get_or_create(name="Demo: P1 portal down escalates in minutes", defaults={
         "position": 1, "priority": "P1", "category": Category.objects.filter(code="portal-down").first(),
-        "calendar": always, "first_response_minutes": 2, "resolution_minutes": 3, "vendor_ack_minutes": 2,
-        "vendor_restore_minutes": 10, "eta_update_minutes": 3, "warn_percent": 50, "warn_before_minutes": 1,
-        "ladder": demo, "vendor": vendor})
-    if vendor is None:
-        return
-    people = {u.username: u for u in User.objects.filter(username__in=["engineer", "engineer2", "officer", "head",
-                                                                      "supervisor"])}
-    rotation, created = OnCallRotation.objects.get_or_create(vendor=vendor, name="Portal on-call (12 h shifts)", defaults={
-        "starts_at": dt.datetime(2026, 1, 1, 8, 0, tzinfo=IST), "shift_hours": 12})
-    if created:
-        for position, username in enumerate(["engineer", "engineer2"], start=1):
+        "vendor": vendor, **demo_targets})
+    if sms_vendor is not None:
+        # OTP/SMS complaints go to the SMS gateway's people, everything else to the portal's.
+        Policy.objects.get_or_create(name="Demo: P1 OTP not received escalates in minutes (SMS gateway)", defaults={
+            "position": 2, "priority": "P1", "category": Category.objects.filter(code="otp-not-received").first(),
+            "vendor": sms_vendor, **demo_targets})
+        Policy.objects.get_or_create(name="OTP not received (SMS gateway, 24x7)", defaults={
+            "position": 5, "category": Category.objects.filter(code="otp-not-received").first(), "calendar": always,
+            "first_response_minutes": 30, "resolution_minutes": 480, "vendor_ack_minutes": 30,
+            "vendor_restore_minutes": 240, "ladder": standard, "vendor": sms_vendor})
+    people = {u.username: u for u in User.objects.filter(username__in=[
+        "engineer", "engineer2", "officer", "head", "supervisor", "smsengineer", "smsengineer2", "smsofficer", "smshead"])}
+    teams = [(vendor, "Portal on-call (12 h shifts)", ["engineer", "engineer2"], "officer", "head"),
+             (sms_vendor, "SMS gateway on-call (12 h shifts)", ["smsengineer", "smsengineer2"], "smsofficer", "smshead")]
+    for team_vendor, name, engineers, officer, head in teams:
+        if team_vendor is None:
+            continue
+        rotation, created = OnCallRotation.objects.get_or_create(vendor=team_vendor, name=name, defaults={
+            "starts_at": dt.datetime(2026, 1, 1, 8, 0, tzinfo=IST), "shift_hours": 12})
+        if created:
+            for position, username in enumerate(engineers, start=1):
+                if username in people:
+                    OnCallMember.objects.create(rotation=rotation, user=people[username], position=position)
+        for username, designation in [(officer, "responsible_officer"), (head, "vendor_head")]:
             if username in people:
-                OnCallMember.objects.create(rotation=rotation, user=people[username], position=position)
-    for username, designation, vendor_of in [("officer", "responsible_officer", vendor), ("head", "vendor_head", vendor),
-                                             ("supervisor", "department_officer", None)]:
-        if username in people:
-            Contact.objects.get_or_create(user=people[username], designation=designation, vendor=vendor_of)
+                Contact.objects.get_or_create(user=people[username], designation=designation, vendor=team_vendor)
+    if "supervisor" in people:
+        Contact.objects.get_or_create(user=people["supervisor"], designation="department_officer", vendor=None)

@@ -155,7 +155,7 @@ class TicketConsumer(_GroupsConsumer):
     def _can_see(self, user, ticket_id: int) -> bool:
         from tickets.models import Ticket
 
-        ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "district_id", "vendor_id").first()
+        ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "district_id", "vendor_id", "status").first()
         return ticket is not None and can_see_ticket(user, ticket)
 
     async def disconnect(self, code):

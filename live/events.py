@@ -71,10 +71,15 @@ def ticket_event_json(ticket, event) -> dict[str, Any]:
     }
 
 
-def ticket_groups(ticket) -> list[str]:
+def ticket_groups(ticket, *, escalated: bool = True) -> list[str]:
+    """Who hears of a ticket's change. Vendors a ladder step fired to (before any hand-over) see
+    the ticket too (accounts.permissions), so their group hears of it (one query; skipped for a
+    ticket just created, which has no escalations yet)."""
     groups = [CONSOLE, district_group(ticket.district_id), ticket_group(ticket.pk)]
-    if ticket.vendor_id:
-        groups.append(vendor_group(ticket.vendor_id))
+    vendor_ids = {ticket.vendor_id} if ticket.vendor_id else set()
+    if escalated:
+        vendor_ids.update(ticket.escalations.filter(vendor__isnull=False).values_list("vendor_id", flat=True))
+    groups.extend(vendor_group(vendor_id) for vendor_id in sorted(vendor_ids))
     return groups
 
 
@@ -82,7 +87,7 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     """tickets.hooks listener: runs inside the writing transaction; each event is broadcast
     after commit (nothing is sent if the transaction rolls back). Also asks the spike detector
     to look at the ticket's category and district once the new ticket is committed."""
-    groups = ticket_groups(ticket)
+    groups = ticket_groups(ticket, escalated=not all(event.kind == "created" for event in events))
     for event in events:
         broadcast(groups, ticket_event_json(ticket, event))
     if any(event.kind == "created" for event in events):

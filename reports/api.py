@@ -23,6 +23,7 @@ from accounts.permissions import is_desk
 from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Category, Channel, Priority, TicketStatus
 
+from . import ratings as rating_tables
 from . import selectors
 from .caching import cached_json
 from .scope import Period, ReportScope, resolve_month, resolve_period, resolve_scope, resolve_shift
@@ -226,6 +227,17 @@ class VendorTable(ReportView):
         return selectors.vendor_accountability(scope, window, now)
 
 
+@extend_schema(tags=["reports"], parameters=[DISTRICT_PARAM, FROM_PARAM, TO_PARAM], responses=JSON_RESPONSE,
+               summary="Citizens' ratings (1-5) given in the period, per vendor, district and category")
+class RatingsTable(ReportView):
+    window = "period"
+    cached = True
+    cache_name = "ratings"
+
+    def build(self, request, scope, window, now):
+        return rating_tables.ratings(scope, window)
+
+
 @extend_schema(tags=["reports"], parameters=[DISTRICT_PARAM], responses=JSON_RESPONSE,
                summary="Open incidents with their linked open tickets")
 class IncidentsTable(ReportView):
@@ -385,7 +397,7 @@ class HandoverNoteCreate(APIView):
 TABLE_VIEWS: dict[str, type[ReportView]] = {
     "open": OpenTable, "intake": IntakeTable, "backlog": BacklogTable, "sla": SlaTable,
     "response-times": ResponseTimesTable, "districts": DistrictsTable, "position": PositionTable,
-    "categories": CategoriesTable, "vendor": VendorTable, "incidents": IncidentsTable, "tickets": TicketsTable,
+    "categories": CategoriesTable, "vendor": VendorTable, "ratings": RatingsTable, "incidents": IncidentsTable, "tickets": TicketsTable,
     "shift-opened": ShiftOpenedTable, "shift-closed": ShiftClosedTable, "shift-pending": ShiftPendingTable,
     "shift-breaches": ShiftBreachesTable, "shift-notes": ShiftNotesTable,
 }

@@ -195,6 +195,7 @@ VENDOR_FIELDS = [
     ("p90_ack_seconds", _("p90 time to acknowledge (s)"), "int"),
     ("never_acknowledged", _("Never acknowledged"), "int"),
     ("etas_given", _("ETAs given"), "int"), ("etas_met", _("ETAs met"), "int"),
+    ("ratings", _("Citizens' ratings"), "int"), ("rating_avg", _("Average rating (1-5)"), "float"),
 ]
 
 

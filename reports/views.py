@@ -20,6 +20,7 @@ from accounts.permissions import is_desk, is_district_official
 from escalation.heartbeat import heartbeat_status
 from helpdesk.exceptions import DomainError, Forbidden, NotFound
 
+from . import ratings as rating_tables
 from . import selectors
 from .caching import cached_json
 from .formatting import IST
@@ -75,6 +76,7 @@ def _dashboard_context(request, scope):
                                       lambda: selectors.response_times(scope, period)),
         "vendor": cached_json("vendor", scope, period, (),
                               lambda: selectors.vendor_accountability(scope, period, now)),
+        "ratings": cached_json("ratings", scope, period, (), lambda: rating_tables.ratings(scope, period)),
         "incidents": selectors.open_incidents(scope).as_json(),
     }
     if scope.district is None:

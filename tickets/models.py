@@ -250,6 +250,30 @@ class InboundSms(models.Model):
         return f"{self.gateway_id} {self.action}"
 
 
+class Rating(models.Model):
+    """The citizen's rating (1-5) of a resolution: one per resolution (a reopened and resolved
+    again ticket can be rated again); the first answer stands."""
+
+    class Via(models.TextChoices):
+        SMS = "sms", _("SMS reply")
+        LINK = "link", _("Status link")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
+    resolution = models.PositiveIntegerField(help_text=_("The ticket's reopen count when it was rated."))
+    score = models.PositiveSmallIntegerField()
+    via = models.CharField(max_length=8, choices=Via.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "resolution"], name="rating_once_per_resolution"),
+            models.CheckConstraint(name="rating_score_1_to_5", condition=Q(score__gte=1, score__lte=5)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"
+
+
 # The agent's tools (tags, canned responses, attachments) live in their own module.
 from .workspace_models import Attachment, CannedResponse, Tag, TicketTag  # noqa: E402, F401
 

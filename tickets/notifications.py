@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .rating_links import rate_url
+
 if TYPE_CHECKING:
     from .models import Comment, Ticket
 
@@ -63,6 +65,21 @@ def notify_public_reply(ticket: Ticket, comment: Comment) -> None:
             body = _("Update on complaint %(number)s: %(text)s") % {"number": ticket.display_number, "text": text}
         _sms(to=mobile, body=body, key=f"ticket:{ticket.pk}:comment:{comment.pk}:{mobile}", ticket_id=ticket.pk,
              language=language)
+
+
+def notify_resolved(ticket: Ticket, note: str) -> None:
+    """The complaint is resolved: the resolution note and a one-tap rating (reply 1-5, or the
+    signed rating link)."""
+    text = note if len(note) <= 200 else note[:197] + "..."
+    with translation.override(ticket.requester_language):
+        if text:
+            body = _("Complaint %(number)s is resolved: %(note)s Rate our help: reply 1 (poor) to 5 (very good), "
+                     "or tap %(link)s") % {"number": ticket.display_number, "note": text, "link": rate_url(ticket)}
+        else:
+            body = _("Complaint %(number)s is resolved. Rate our help: reply 1 (poor) to 5 (very good), "
+                     "or tap %(link)s") % {"number": ticket.display_number, "link": rate_url(ticket)}
+    _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:resolved:{ticket.reopened_count}",
+         ticket_id=ticket.pk, language=ticket.requester_language)
 
 
 def reply_sms(*, to: str, body: str, key: str, ticket_id: int | None = None, language: str = "en") -> None:

@@ -36,7 +36,7 @@ from .models import (
     TicketEvent,
     TicketStatus,
 )
-from .notifications import notify_chased, notify_created, notify_public_reply
+from .notifications import notify_chased, notify_created, notify_public_reply, notify_resolved
 from .numbers import new_number
 
 
@@ -301,18 +301,21 @@ def ticket_transition(
         Comment.objects.create(ticket=ticket, author=actor.user, author_kind=_author_kind(actor),
                                is_public=False, body=note)
     changes.commit(update_fields=fields)
+    if to == TicketStatus.RESOLVED and ticket.requester_mobile:
+        notify_resolved(ticket, note)
     return ticket
 
 
 @transaction.atomic
 def ticket_comment(
     *, ticket_id: int, body: str, actor: Actor, is_public: bool, channel: str = Channel.WEB,
-    expected_version: int | None = None,
+    expected_version: int | None = None, notify: bool = True,
 ) -> Comment:
     """Add a comment. A public staff reply is the first response if none was made yet. A citizen
     reply resumes an awaiting_citizen ticket (to in_progress) and reopens a resolved one.
     A public staff reply is sent by SMS (outbox, on commit) to the requester and to the
-    requesters of tickets merged into this one."""
+    requesters of tickets merged into this one, unless notify=False (the caller sends its own,
+    e.g. a vendor's progress note with its ETA)."""
     if not body or not body.strip():
         raise InvalidInput(_("Write a message."), code="invalid_body", field="body")
     ticket = _lock(ticket_id, expected_version)
@@ -338,7 +341,7 @@ def ticket_comment(
             _apply_status(ticket, TicketStatus.REOPENED, changes, "citizen replied")
             fields += ["status", "resolved_at", "reopened_count"]
     changes.commit(update_fields=fields)
-    if kind == Comment.AuthorKind.STAFF and comment.is_public:
+    if kind == Comment.AuthorKind.STAFF and comment.is_public and notify:
         notify_public_reply(ticket, comment)
     return comment
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import hooks, services
+from . import hooks, ratings, services
 from .models import OPEN_STATUSES, Channel, InboundSms, Ticket, TicketStatus
 from .notifications import reply_sms
 from .numbers import normalise_number
@@ -40,7 +40,7 @@ def parse_command(text: str) -> Command:
 @transaction.atomic
 def sms_receive(*, sender: str, text: str, gateway_id: str) -> str:
     """Handle one inbound SMS from a validated mobile; returns what was done ("status_sent",
-    "comment_added", "instructions_sent"). Idempotent on `gateway_id`: the same message posted
+    "comment_added", "rating_recorded", "instructions_sent"). Idempotent on `gateway_id`: the same message posted
     again (a gateway retry, even concurrently: the second waits on the unique index) does nothing
     and returns the first outcome. Replies go through the outbox after commit."""
     try:
@@ -69,6 +69,12 @@ def _handle(*, sender: str, command: Command, text: str, gateway_id: str) -> str
         reply_sms(to=sender, body=body, key=f"sms-in:{gateway_id}:status", ticket_id=ticket.pk if ticket else None,
                   language=language)
         return "status_sent"
+    rated = ratings.rating_from_sms(sender=sender, text=text)
+    if rated is not None:  # a bare 1-5 after a resolution: a rating, not a reply reopening it
+        ticket, result = rated
+        reply_sms(to=sender, body=ratings.thanks_body(ticket, result), key=f"sms-in:{gateway_id}:rated",
+                  ticket_id=ticket.pk, language=ticket.requester_language)
+        return "rating_recorded"
     ticket = (Ticket.objects.filter(requester_mobile=sender, status__in=OPEN_STATUSES | {TicketStatus.RESOLVED})
               .order_by("-created_at").first())
     if ticket is not None and text:

@@ -1,13 +1,15 @@
 from django.urls import path
 
-from . import list_views, page_views, views
+from . import citizen_views, list_views, page_views, views
 
 app_name = "tickets"
 urlpatterns = [
     path("complaint/", views.complaint, name="complaint"),
     path("complaint/done/<str:token>/", views.complaint_done, name="complaint-done"),
     path("status/ticket/", views.status_lookup, name="status"),
+    path("t/<str:number>/rate/<str:token>/", citizen_views.rate_link, name="rate"),
     path("t/<str:number>/<str:secret>/", views.public_ticket, name="public"),
+    path("t/<str:number>/<str:secret>/rate/", citizen_views.public_rate, name="public-rate"),
     path("console/", views.console, name="console"),
     path("console/queue/", views.queue_fragment, name="queue"),
     path("tickets/", list_views.ticket_list, name="list"),

@@ -91,16 +91,19 @@ def test_whole_ladder_walk(policy, people, make_ticket, sms_outbox, client, djan
         assert page.status_code == 200 and b"ack-button" in page.content
         assert not Clock.objects.filter(ticket=ticket, acknowledged_at__isnull=False).exists()
         with django_capture_on_commit_callbacks(execute=True):
-            done = client.post(url)
-        assert done.status_code == 200 and b"ack-done" in done.content
+            done = client.post(url, {"action": "acknowledge"})
+        assert done.status_code == 302 and done.url.endswith("?done=acknowledge")
+        assert b"ack-done" in client.get(done.url).content
         notice.refresh_from_db()
         assert notice.ack_via == "link" and notice.ack_seconds == 120
         assert kinds(ticket)[-3:] == ["escalation_acknowledged", "clock_stopped", "clock_started"]
         eta = Clock.objects.get(ticket=ticket, kind="eta")
         assert eta.due_at == T0 + dt.timedelta(minutes=42 + 30)
         # Idempotent: a second POST acknowledges nothing more.
-        again = client.post(url)
-        assert again.status_code == 200 and b"Already acknowledged" in again.content
+        again = client.post(url, {"action": "acknowledge"})
+        assert again.status_code == 302
+        shown = client.get(url).content.decode()
+        assert "ack-button" not in shown and "Acknowledged at" in shown
 
         # The ladder stopped: no level 3 at +30 (10:55).
         at(55)

@@ -74,8 +74,8 @@ def test_get_never_acknowledges_post_does_once(escalated, client):
         assert b'name="viewport"' in page.content and escalated.display_number.encode() in page.content
     notice.refresh_from_db()
     assert notice.acknowledged_at is None
-    assert client.post(url).status_code == 200
-    assert client.post(url).status_code == 200
+    assert client.post(url, {"action": "acknowledge"}).status_code == 302
+    assert client.post(url, {"action": "acknowledge"}).status_code == 302
     assert escalated.events.filter(kind="escalation_acknowledged").count() == 1
     notice.refresh_from_db()
     assert notice.ack_via == "link"
@@ -83,9 +83,12 @@ def test_get_never_acknowledges_post_does_once(escalated, client):
 
 def test_vendor_queue_shows_only_their_vendor(escalated, people, client):
     other = UserFactory(role="vendor_engineer", vendor=VendorFactory(code="other", name="Other"))
-    client.force_login(people["eng2"])
-    page = client.get(reverse("escalation:vendor-queue"))
-    assert escalated.display_number.encode() in page.content and b"Waiting for acknowledgement" in page.content
+    client.force_login(people["eng1"])  # on call: level 1 reached them
+    sections = client.get(reverse("escalation:vendor-queue")).context["sections"]
+    assert [t.pk for name, _label, tickets in sections if name == "awaiting_my_ack" for t in tickets] == [escalated.pk]
+    client.force_login(people["eng2"])  # a colleague: the ticket is their vendor's
+    sections = client.get(reverse("escalation:vendor-queue")).context["sections"]
+    assert [t.pk for name, _label, tickets in sections if name == "vendor" for t in tickets] == [escalated.pk]
     client.force_login(other)
     assert escalated.display_number.encode() not in client.get(reverse("escalation:vendor-queue")).content
     assert client.get(reverse("escalation:vendor-ticket", args=[escalated.number])).status_code == 404
@@ -96,7 +99,7 @@ def test_vendor_queue_shows_only_their_vendor(escalated, people, client):
 def test_vendor_acknowledges_posts_progress_and_resolves_in_the_app(escalated, people, client):
     client.force_login(people["eng2"])
     url = reverse("escalation:vendor-ticket", args=[escalated.number])
-    assert client.post(url, {"action": "acknowledge"}).status_code == 200
+    assert client.post(url, {"action": "acknowledge"}).status_code == 302
     assert Clock.objects.get(ticket=escalated, kind="resolution").acknowledged_at is not None
     bad = client.post(url, {"action": "progress", "eta": "31-02-2026", "note": "x"})
     assert bad.status_code == 400
@@ -104,15 +107,16 @@ def test_vendor_acknowledges_posts_progress_and_resolves_in_the_app(escalated, p
     assert past.status_code == 400
     assert client.post(url, {"action": "nonsense"}).status_code == 400
     eta = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).astimezone(T0.tzinfo).strftime("%Y-%m-%dT%H:%M")
-    assert client.post(url, {"action": "progress", "eta": eta, "note": "Failover running"}).status_code == 200
+    assert client.post(url, {"action": "progress", "eta_at": eta, "note": "Failover running"}).status_code == 302
     assert escalated.events.filter(kind="eta_posted").count() == 1
-    assert client.post(url, {"action": "resolve", "note": ""}).status_code == 400
-    response = client.post(url, {"action": "resolve", "note": "Restored"})
+    assert client.post(url, {"action": "decline", "reason": ""}).status_code == 400
+    response = client.post(url, {"action": "restore", "note": "Restored"})
     assert response.status_code == 302
     escalated.refresh_from_db()
-    assert escalated.status == "resolved"
+    assert escalated.status == "in_progress"  # back to the desk, to confirm and resolve
     eta_clock = Clock.objects.filter(ticket=escalated, kind="eta", eta_at__isnull=False).get()
-    assert eta_clock.stop_reason == "resolved"
+    assert eta_clock.stop_reason == "restored"
+    assert Clock.objects.get(ticket=escalated, kind="vendor_restore").stop_reason == "restored"
 
 
 def test_clocks_api_is_scoped(escalated, client, people):

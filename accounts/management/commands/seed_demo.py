@@ -28,4 +28,4 @@ class Command(BaseCommand):
 
         self.stdout.write("Demo logins (username / password / role):")
         for username, password, role in logins():
-            self.stdout.write(f"  {username:<10} {password}  {role}")
+            self.stdout.write(f"  {username:<12} {password}  {role}")
