@@ -101,18 +101,19 @@ def test_engineer_works_the_ticket_from_the_sms_link_and_the_citizen_rates(app_s
     # The desk confirms with the citizen and resolves with a note.
     desk = new_page()
     login(desk, "agent", next_path=f"/tickets/{number}/")
-    form = desk.locator("form:has(input[name=action][value=status])")
-    form.locator("select[name=to]").select_option("resolved")
-    form.locator("input[name=note]").fill("Registration works again; please retry")
-    form.locator("button[type=submit]").click()
+    desk.fill("#reply-body", "Registration works again; please retry")
+    desk.check("input[name=public][value=on]")
+    desk.select_option("#status-to", "resolved")
+    desk.click("#send-update")
     desk.wait_for_load_state()
-    rate = app_server.wait_outbox(citizen, r"resolved: Registration works again.*?(https?://\S+/rate/\S+?/)")
+    app_server.wait_outbox(citizen, r"Registration works again")  # the public reply
+    rate = app_server.wait_outbox(citizen, r"is resolved.*?(https?://\S+/rate/\S+?/)")
     rate_link = rate.group(1).replace("http://127.0.0.1:8000", app_server.base)
 
     # The citizen taps the rating link and a star.
     citizen_phone = new_page(**PHONE)
     citizen_phone.goto(rate_link)
-    assert "Registration works again" in citizen_phone.inner_text("#timeline")
+    assert "Resolved" in citizen_phone.inner_text("#timeline")
     _fits_the_phone(citizen_phone)
     citizen_phone.locator(".rating-button", has_text="5").tap()
     citizen_phone.wait_for_selector("#rating-done")
