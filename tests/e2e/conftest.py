@@ -78,7 +78,7 @@ class AppServer:
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CHANNEL_PREFIX")}
         env.update(
-            HELPDESK_VAR_DIR=str(var_dir), FAST_PASSWORD_HASHER="1", PYTHONUNBUFFERED="1",
+            HELPDESK_VAR_DIR=str(var_dir), FAST_PASSWORD_HASHER="1", PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8",
             SITE_URL=self.base, SLA_SWEEP_SECONDS="1",
             # Journeys file many things from one address; the limits have their own tests.
             RATE_ANON_IP="10000/min", RATE_ANON_MOBILE="1000/min", RATE_OTP_IP="1000/hour",
