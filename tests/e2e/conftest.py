@@ -82,7 +82,7 @@ class AppServer:
             SITE_URL=self.base, SLA_SWEEP_SECONDS="1",
             # Journeys file many things from one address; the limits have their own tests.
             RATE_ANON_IP="10000/min", RATE_ANON_MOBILE="1000/min", RATE_OTP_IP="1000/hour",
-            RATE_OTP_MOBILE="1000/hour",
+            RATE_OTP_MOBILE="1000/hour", OTP_RESEND_SECONDS="1",  # journeys log in with the same demo mobile
             CTI_WEBHOOK_SECRET=CTI_SECRET,  # the telephony webhook journeys sign with it
         )
         env.update(extra_env or {})
