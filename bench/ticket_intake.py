@@ -188,8 +188,8 @@ def parse_wrk(out: str) -> dict:
         value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    result = {"p50": ms(re.search(r"50%\s+(\S+)", out).group(1)),
-              "p99": ms(re.search(r"99%\s+(\S+)", out).group(1)),
+    result = {"p50": ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+              "p99": ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
               "requests": int(re.search(r"(\d+) requests in", out).group(1)),
               "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
