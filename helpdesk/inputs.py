@@ -119,6 +119,12 @@ def check_headers(meta: dict) -> None:
             raise _refuse(name, _("The %(field)s header is malformed.") % {"field": name}, code="invalid_header")
 
 
+# Batch endpoints that check each record's strings themselves and refuse a bad record alone,
+# keeping the rest of the batch (the centres' offline sync): one bad record must not make the
+# whole batch a 400 that the device would send again and again.
+PER_RECORD_BODIES = frozenset({"/api/centre/sync/"})
+
+
 def check_request(request) -> None:
     """The checks every request passes before any view runs (see the module docstring)."""
     if _CONTROL_STRICT.search(request.path_info):
@@ -135,6 +141,8 @@ def check_request(request) -> None:
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not (length.isascii() and length.isdigit()) or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return  # the view refuses an oversized body (413) without reading it
+    if request.path_info in PER_RECORD_BODIES:
+        return
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             document = json.loads(request.body)

@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -211,8 +212,25 @@ def test_every_committed_live_event_is_received_or_resynced_under_cpu_load_and_a
         stop_sockets.set()
         await asyncio.wait(socket_tasks, timeout=30)
 
+    def run_in_own_thread() -> None:
+        # A loop of its own: earlier tests in the session (Playwright's sync API) may leave an
+        # event loop running in the main thread, where asyncio.run() refuses to start.
+        failure: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+                failure.append(exc)
+
+        thread = threading.Thread(target=target, name="live-delivery-soak")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
+
     try:
-        asyncio.run(main())
+        run_in_own_thread()
     finally:
         for burner in burners:
             burner.kill()
