@@ -284,7 +284,7 @@ def wait_live(page, timeout: float = 15_000) -> None:
     page.wait_for_timeout(300)
 
 
-def require(app_server, path: str, feature: str) -> None:
-    """Skip with a precise reason when the feature a journey drives is not built."""
-    if not app_server.has_path(path):
-        pytest.skip(f"feature not built: {feature} ({path} answers 404)")
+def assert_routed(app_server, path: str, feature: str) -> None:
+    """Fail (never skip) when a route a journey drives answers 404: a broken or missing route is a
+    defect, not a feature left for later."""
+    assert app_server.has_path(path), f"{feature}: {path} answers 404"

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import CTI_SECRET, PHONE, ROOT, chromium_missing, require, wait_live
+from .conftest import CTI_SECRET, PHONE, ROOT, assert_routed, chromium_missing, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -45,7 +45,7 @@ def _png() -> bytes:
 
 def test_agent_takes_a_popped_call_replies_with_a_canned_response_attaches_and_resolves(app_server, new_page, login,
                                                                                         tmp_path: Path):
-    require(app_server, "/desk/calls/", "calls (desk)")
+    assert_routed(app_server, "/desk/calls/", "calls (desk)")
     mobile = "9823456799"
     earlier = httpx.post(app_server.url("/api/public/tickets/"), json={
         "name": "Sunita Sahu", "mobile": mobile, "district": 1, "category": "otp-not-received", "language": "hi",
@@ -129,7 +129,7 @@ def test_agent_takes_a_popped_call_replies_with_a_canned_response_attaches_and_r
 
 def test_workspace_screenshots_on_a_phone_and_in_hindi(app_server, new_page, login):
     """The ticket page and the console phone-sized and in Hindi: no English labels on the form."""
-    require(app_server, "/desk/calls/", "calls (desk)")
+    assert_routed(app_server, "/desk/calls/", "calls (desk)")
     created = httpx.post(app_server.url("/api/public/tickets/"), json={
         "name": "Mohan Lal", "mobile": "9823456711", "district": 1, "category": "portal-down",
         "description": "Portal shows error 502"}, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=20)
@@ -158,7 +158,7 @@ def test_workspace_screenshots_on_a_phone_and_in_hindi(app_server, new_page, log
 
 def test_an_assignment_rings_the_agents_bell_live(app_server, new_page, login):
     """A supervisor assigns a ticket to the agent: the agent's open console counts it at once."""
-    require(app_server, "/desk/notifications/", "agent notifications (desk)")
+    assert_routed(app_server, "/desk/notifications/", "agent notifications (desk)")
     created = httpx.post(app_server.url("/api/public/tickets/"), json={
         "name": "Kamla Bai", "mobile": "9823456722", "district": 1, "category": "certificate",
         "description": "Certificate shows the wrong date"}, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=20)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import PHONE, chromium_missing, require
+from .conftest import PHONE, assert_routed, chromium_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -13,7 +13,7 @@ DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
 def test_citizen_files_a_complaint_and_checks_its_status_in_hindi(app_server, new_page):
-    require(app_server, "/complaint/", "citizen complaint form (tickets)")
+    assert_routed(app_server, "/complaint/", "citizen complaint form (tickets)")
     mobile = "9812345670"
     page = new_page(**PHONE)
     page.goto(app_server.url("/complaint/"))

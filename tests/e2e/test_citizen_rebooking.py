@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import PHONE, chromium_missing, require
+from .conftest import PHONE, assert_routed, chromium_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -17,7 +17,7 @@ DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
 def test_citizen_logs_in_with_an_otp_and_rebooks_in_hindi(app_server, new_page):
-    require(app_server, "/booking/", "citizen OTP login and rebooking (bookings)")
+    assert_routed(app_server, "/booking/", "citizen OTP login and rebooking (bookings)")
     before = max([row["id"] for row in app_server.outbox(MOBILE)] or [0])
     log_before = app_server.log_size()
     page = new_page(**PHONE)

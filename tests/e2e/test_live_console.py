@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import PHONE, chromium_missing, require, wait_live
+from .conftest import PHONE, assert_routed, chromium_missing, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -22,7 +22,7 @@ def _not_reloaded(page) -> bool:
 
 
 def test_agent_takes_a_call_and_the_ticket_appears_live_on_another_console(app_server, new_page, login):
-    require(app_server, "/console/", "agents' console (tickets)")
+    assert_routed(app_server, "/console/", "agents' console (tickets)")
     # The caller complained on the web yesterday: an earlier ticket under their mobile.
     mobile = "9823456781"
     earlier = httpx.post(app_server.url("/api/public/tickets/"), json={
@@ -60,8 +60,8 @@ def test_agent_takes_a_call_and_the_ticket_appears_live_on_another_console(app_s
 
 
 def test_public_status_page_updates_live_when_a_supervisor_posts_an_incident_update(app_server, new_page, login):
-    require(app_server, "/status/", "public status page (live)")
-    require(app_server, "/incidents/", "incident management (live)")
+    assert_routed(app_server, "/status/", "public status page (live)")
+    assert_routed(app_server, "/incidents/", "incident management (live)")
     title = f"OTP SMS delayed {uuid.uuid4().hex[:6]}"
 
     supervisor = new_page()

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import chromium_missing, require, wait_live
+from .conftest import assert_routed, chromium_missing, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -35,7 +35,7 @@ def _complaint(app_server) -> str:
 
 
 def test_a_skipped_sequence_number_makes_the_console_resync_from_the_events_api(app_server, new_page, login):
-    require(app_server, "/console/", "agents' console")
+    assert_routed(app_server, "/console/", "agents' console")
     page = new_page(viewport={"width": 1280, "height": 800})
     login(page, "agent", next_path="/console/")
     page.goto(app_server.url("/console/"))

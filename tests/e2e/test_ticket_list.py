@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import DEMO_PASSWORD, PHONE, chromium_missing, require, wait_live
+from .conftest import DEMO_PASSWORD, PHONE, assert_routed, chromium_missing, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -26,7 +26,7 @@ def _file(app_server, token: str, n: int) -> list[str]:
 
 
 def test_supervisor_bulk_assigns_from_a_saved_view_and_another_list_updates_live(app_server, new_page, login):
-    require(app_server, "/tickets/bulk/", "bulk actions on the ticket list")
+    assert_routed(app_server, "/tickets/bulk/", "bulk actions on the ticket list")
     token = "bulk" + uuid.uuid4().hex[:6]
     numbers = _file(app_server, token, 3)
 
@@ -70,7 +70,7 @@ def test_supervisor_bulk_assigns_from_a_saved_view_and_another_list_updates_live
 
 
 def test_ticket_list_on_a_phone_in_hindi(app_server, new_page, login):
-    require(app_server, "/tickets/bulk/", "ticket list")
+    assert_routed(app_server, "/tickets/bulk/", "ticket list")
     token = "phone" + uuid.uuid4().hex[:6]
     numbers = _file(app_server, token, 2)
     page = new_page(**PHONE, locale="hi-IN")

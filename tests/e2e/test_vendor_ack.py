@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import PHONE, chromium_missing, require
+from .conftest import PHONE, assert_routed, chromium_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -29,7 +29,7 @@ result = ticket.pk
 
 
 def test_vendor_engineer_acknowledges_from_the_signed_link_on_a_phone(app_server, new_page):
-    require(app_server, "/vendor/", "vendor queue and acknowledgement links (escalation)")
+    assert_routed(app_server, "/vendor/", "vendor queue and acknowledgement links (escalation)")
     complaint = httpx.post(app_server.url("/api/public/tickets/"), json={
         "name": "Kiran Sahu", "mobile": "9834567812", "district": 1, "category": "portal-down",
         "description": "Portal shows 502 since morning"}, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=20)

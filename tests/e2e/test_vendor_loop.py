@@ -12,7 +12,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import PHONE, chromium_missing, require
+from .conftest import PHONE, assert_routed, chromium_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(chromium_missing()), reason=chromium_missing() or "")]
 
@@ -61,7 +61,7 @@ def _fits_the_phone(page) -> None:
 
 
 def test_engineer_works_the_ticket_from_the_sms_link_and_the_citizen_rates(app_server, new_page, login, tmp_path):
-    require(app_server, "/vendor/", "the vendor workspace")
+    assert_routed(app_server, "/vendor/", "the vendor workspace")
     citizen = "9834567001"
     number, display = _complaint(app_server, citizen)
     app_server.django(MAKE_DUE.format(number=number))
@@ -124,7 +124,7 @@ def test_engineer_works_the_ticket_from_the_sms_link_and_the_citizen_rates(app_s
 
 
 def test_officer_reassigns_from_their_view(app_server, new_page, login):
-    require(app_server, "/vendor/team/", "the officers' view")
+    assert_routed(app_server, "/vendor/team/", "the officers' view")
     number, display = _complaint(app_server, "9834567002")
     app_server.django(MAKE_DUE.format(number=number))
     recipient, _link = _escalation_link(app_server, display)
@@ -144,7 +144,7 @@ def test_officer_reassigns_from_their_view(app_server, new_page, login):
 
 
 def test_a_hindi_citizen_reads_the_resolution_in_hindi(app_server, new_page):
-    require(app_server, "/vendor/", "the vendor workspace")
+    assert_routed(app_server, "/vendor/", "the vendor workspace")
     citizen = "9834567003"
     number, _display = _complaint(app_server, citizen, language="hi", category="certificate")
     app_server.django(

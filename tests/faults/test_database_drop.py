@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from .harness import run_load, sql, terminate_backends
-from .workloads import Citizens, has_complaint_api
+from .workloads import Citizens, assert_complaint_api
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -31,8 +31,7 @@ RETRYABLE = {0, 500, 502, 503, 504}
 
 def test_terminated_database_connections_fail_cleanly_and_recover(stack):
     base = stack.start_web(workers=2)
-    if not has_complaint_api(base):
-        pytest.skip("feature not built: citizen complaint API (POST /api/public/tickets/)")
+    assert_complaint_api(base)
     citizens = Citizens.from_db(stack.database_url, prefix="8")
     killed: list[int] = []
     first_failures: list[tuple[str, int, str]] = []

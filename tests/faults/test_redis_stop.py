@@ -22,7 +22,7 @@ import pytest
 
 from .escalation import RUN_SWEEPS, ledger, make_due, prepare_due_tickets
 from .harness import create_database, database_url_for, drop_database, run_django, sql, wait_for
-from .workloads import Citizens, LiveListener, has_complaint_api, login_session
+from .workloads import Citizens, LiveListener, assert_complaint_api, login_session
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -48,8 +48,7 @@ def test_redis_stop_loses_no_ticket_and_live_updates_and_escalations_resume(stac
     assert expected["records"], "nothing would fall due: the control sweep fired no step"
 
     base = stack.start_web(workers=2)
-    if not has_complaint_api(base):
-        pytest.skip("feature not built: citizen complaint API (POST /api/public/tickets/)")
+    assert_complaint_api(base)
     ws_base = stack.start_ws()
     stack.start_worker()
     stack.start_beat()
@@ -141,8 +140,7 @@ def test_redis_stop_loses_no_ticket_and_live_updates_and_escalations_resume(stac
 
 def test_a_complaint_during_a_redis_outage_gets_a_clear_503_and_its_retry_is_stored(stack):
     base = stack.start_web(workers=1)
-    if not has_complaint_api(base):
-        pytest.skip("feature not built: citizen complaint API (POST /api/public/tickets/)")
+    assert_complaint_api(base)
     citizens = Citizens.from_db(stack.database_url, prefix="6")
     stack.stop_redis()
     with httpx.Client(timeout=15) as client:

@@ -13,13 +13,10 @@ from .harness import sql
 COMPLAINT_PATH = "/api/public/tickets/"
 
 
-def has_complaint_api(base: str) -> bool:
-    """Whether the app documents the citizen complaint endpoint."""
-    try:
-        schema = httpx.get(f"{base}/api/schema/?format=json", timeout=20).json()
-    except (httpx.HTTPError, ValueError):
-        return False
-    return "post" in schema.get("paths", {}).get(COMPLAINT_PATH, {})
+def assert_complaint_api(base: str) -> None:
+    """Fail (never skip) unless the app documents and routes the citizen complaint endpoint."""
+    schema = httpx.get(f"{base}/api/schema/?format=json", timeout=20).json()
+    assert "post" in schema.get("paths", {}).get(COMPLAINT_PATH, {}), f"POST {COMPLAINT_PATH} is not in the schema"
 
 
 @dataclass

@@ -174,16 +174,13 @@ def role_credentials(real_ids, django_db_blocker):
     creds: dict[str, tuple[dict, dict]] = {"anonymous": ({}, {})}
     blocker = django_db_blocker.unblock()
     blocker.__enter__()
-    try:
-        from bookings.models import CitizenToken
-        from bookings.otp import token_hash
+    from bookings.models import CitizenToken
+    from bookings.otp import token_hash
 
-        raw = secrets.token_urlsafe(32)
-        CitizenToken.objects.create(token_hash=token_hash(raw), mobile=CITIZEN_MOBILE, created_at=timezone.now(),
-                                    expires_at=timezone.now() + dt.timedelta(minutes=15))
-        creds["citizen"] = ({}, {"Authorization": f"Bearer {raw}"})
-    except ImportError:  # bookings not built
-        creds["citizen"] = ({}, {})
+    raw = secrets.token_urlsafe(32)
+    CitizenToken.objects.create(token_hash=token_hash(raw), mobile=CITIZEN_MOBILE, created_at=timezone.now(),
+                                expires_at=timezone.now() + dt.timedelta(minutes=15))
+    creds["citizen"] = ({}, {"Authorization": f"Bearer {raw}"})
     for role in ROLES[2:]:
         bound = {}
         if role == "centre_staff":  # bound to a demo centre and its district
