@@ -25,6 +25,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from helpdesk.backends import redis_client
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +46,7 @@ def _check_cache() -> dict:
 
 
 def _ping_redis(url: str) -> None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    client = redis_client(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
     finally:

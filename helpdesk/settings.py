@@ -13,9 +13,10 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from helpdesk.backends import database_from_url, kombu_broker_url, sentinel_target
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
@@ -144,7 +145,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL)
+    # Several hosts (postgres://u@db-a:5432,db-b:5432/helpdesk?target_session_attrs=read-write) for a
+    # replicated cluster: libpq keeps the first that accepts writes (helpdesk/backends.py).
+    _db = database_from_url(DATABASE_URL)
     if SERVER_KIND == "asgi":
         # Under ASGI each sync view runs in a thread; persistent connections would leak one per
         # thread. Use psycopg's pool and close connections at the end of each request instead.
@@ -177,25 +180,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Cache, channel layer, Celery ------------------------------------------------------------
+# REDIS_URL=sentinel://s1:26379,s2:26379/0 (+ REDIS_SENTINEL_MASTER): every Redis client asks the
+# Sentinels for the current primary (helpdesk/backends.py); redis://host:port/db: one server.
+REDIS_SENTINEL = sentinel_target(REDIS_URL, os.environ.get("REDIS_SENTINEL_MASTER", "helpdesk"),
+                                 os.environ.get("REDIS_SENTINEL_PASSWORD", "")) if REDIS_URL else None
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "helpdesk.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "LOCATION": REDIS_URL if REDIS_SENTINEL is None else f"sentinel://{REDIS_SENTINEL.master}",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2,
+                        **({"sentinel": REDIS_SENTINEL} if REDIS_SENTINEL else {})},
             "KEY_PREFIX": "hd",
         }
     }
+    # redis-py caps a pool at 100 connections by default and fails beyond it; the layer's capacity
+    # is per process, not per socket. Both sized for thousands. socket_timeout: redis-py 8 defaults
+    # to 5 s, the same as channels-redis' blocking BZPOPMIN timeout; the race raises TimeoutError
+    # inside a consumer and kills its socket.
+    _layer_host = {"max_connections": env_int("CHANNEL_MAX_CONNECTIONS", 4000), "socket_timeout": 30}
+    if REDIS_SENTINEL is None:
+        _layer_host["address"] = REDIS_URL
+    else:
+        _layer_host.update(sentinels=REDIS_SENTINEL.sentinels, master_name=REDIS_SENTINEL.master,
+                           sentinel_kwargs=REDIS_SENTINEL.sentinel_kwargs(), **REDIS_SENTINEL.master_kwargs())
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py caps a pool at 100 connections by default and fails beyond it; the
-                # layer's capacity is per process, not per socket. Both sized for thousands.
-                # socket_timeout: redis-py 8 defaults to 5 s, the same as channels-redis' blocking
-                # BZPOPMIN timeout; the race raises TimeoutError inside a consumer and kills its socket.
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_MAX_CONNECTIONS", 4000),
-                           "socket_timeout": 30}],
+                "hosts": [_layer_host],
                 "capacity": env_int("CHANNEL_CAPACITY", 10000),
                 "expiry": 60,
                 "group_expiry": 86400,
@@ -203,7 +216,8 @@ if REDIS_URL:
             },
         }
     }
-    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+        REDIS_URL if REDIS_SENTINEL is None else kombu_broker_url(REDIS_SENTINEL))
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -227,6 +241,10 @@ CELERY_TIMEZONE = "Asia/Kolkata"
 # crashed Redis is redone by the periodic sweep and the outbox retry job, which own the work.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2,
                                    "ack_emulation": env_bool("CELERY_ACK_EMULATION", False)}
+if REDIS_SENTINEL is not None and CELERY_BROKER_URL.startswith("sentinel://"):
+    # Kombu's Sentinel transport: the master's name and how to reach the Sentinels.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(master_name=REDIS_SENTINEL.master,
+                                           sentinel_kwargs=REDIS_SENTINEL.sentinel_kwargs())
 # Retry the broker for ever (Celery's default gives up after 100 attempts, about 50 minutes):
 # an outage of any length never ends a worker. Tasks running when the connection drops finish
 # their database work (their own transactions); they are not cancelled.

@@ -49,14 +49,13 @@ class _MemoryPresence:
 
 class _RedisPresence:
     def __init__(self, url: str) -> None:
-        import redis.asyncio as redis
-
         self._url = url
-        self._redis = redis
 
     def _client(self):
         # One client per event loop: uvicorn runs one loop, tests run several.
-        return self._redis.from_url(self._url)
+        from helpdesk.backends import async_redis_client
+
+        return async_redis_client(self._url)
 
     @staticmethod
     def _keys(room: str) -> tuple[str, str]:

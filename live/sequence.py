@@ -22,6 +22,8 @@ from collections.abc import Iterable
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from helpdesk.backends import async_redis_client
+
 
 class MemorySequences:
     def __init__(self) -> None:
@@ -51,7 +53,7 @@ class RedisSequences:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = aioredis.Redis.from_url(
+            client = self._clients[loop] = async_redis_client(
                 self.url, socket_connect_timeout=2, socket_timeout=5, max_connections=50)
         return client
 
