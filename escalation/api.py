@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +26,7 @@ from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets.models import Ticket
 from tickets.numbers import normalise_number
 
-from . import report, selectors, services
+from . import report, selectors, services, vendor_input
 from .models import (
     Calendar,
     CalendarWindow,
@@ -122,15 +123,9 @@ class TicketProgress(BaseView):
     def post(self, request, number):
         ticket = self.ticket(request, number)
         data = _body(request, {"eta", "note"})
-        raw_eta, note = data.get("eta"), data.get("note")
-        if not isinstance(raw_eta, str) or len(raw_eta) > 40:
-            raise InvalidInput(_("eta is an ISO 8601 date-time with a time zone."), code="invalid_eta", field="eta")
-        try:
-            eta = dt.datetime.fromisoformat(raw_eta)
-        except ValueError:
-            raise InvalidInput(_("eta is an ISO 8601 date-time with a time zone."), code="invalid_eta", field="eta") from None
-        if not isinstance(note, str) or len(note) > 5000:
-            raise InvalidInput(_("note is text of at most 5000 characters."), code="invalid_note", field="note")
+        # The link page's and the inbox's rules (one parser, one note limit and message).
+        eta = vendor_input.parse_eta(data.get("eta"), now=timezone.now())
+        note = vendor_input.clean_note(data.get("note"), required=True)
         if not services.may_act(request.user, ticket):
             raise Forbidden(_("Only vendor staff of this ticket and helpdesk staff may post progress."))
         clock = services.escalation_post_progress(ticket_id=ticket.pk, user=request.user, eta=eta, note=note)
@@ -206,8 +201,6 @@ class LadderList(ConfigList):
 class RotationList(ConfigList):
     @extend_schema(summary="On-call rotations (who is on call now)", responses={200: GENERIC})
     def get(self, request):
-        from django.utils import timezone
-
         from .people import on_call_now
 
         now = timezone.now()

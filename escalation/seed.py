@@ -34,7 +34,9 @@ STANDARD_LEVELS = [
     (3, 30, ["vendor_head"], ["sms", "email"]),
     (4, 60, ["department_officer"], ["sms", "email"]),
 ]
-DEMO_LEVELS = [(1, 0, ["on_call"], ["sms"]), (2, 1, ["responsible_officer"], ["sms"]),
+# Level 2 also phones the responsible officer, so the demo walks the voice path (console call log
+# by default, the telephony gateway when configured; "pressed 1" acknowledges).
+DEMO_LEVELS = [(1, 0, ["on_call"], ["sms"]), (2, 1, ["responsible_officer"], ["sms", "voice"]),
                (3, 2, ["vendor_head"], ["sms"]), (4, 3, ["department_officer"], ["sms"])]
 
 

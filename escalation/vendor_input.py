@@ -9,19 +9,18 @@ import re
 
 from django.utils.translation import gettext as _
 
+from helpdesk import inputs
 from helpdesk.exceptions import InvalidInput
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 MAX_ETA = dt.timedelta(days=30)
 MIN_ETA = dt.timedelta(minutes=1)
-NOTE_MAX_CHARS = 2000
 REASON_MAX_CHARS = 500
 
 _RELATIVE = re.compile(r"^(?:in\s+)?([0-9]{1,5})\s*(m|min|mins|minute|minutes|h|hr|hrs|hour|hours)$", re.ASCII)
 _CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$", re.ASCII)
 _DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)?$",
                        re.ASCII)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _unparseable() -> InvalidInput:
@@ -77,19 +76,5 @@ def check_eta(value: dt.datetime, *, now: dt.datetime) -> dt.datetime:
     return value
 
 
-def clean_note(raw: object, *, required: bool, field: str = "note", max_chars: int = NOTE_MAX_CHARS) -> str:
-    """Text as written (trimmed), at most `max_chars`, no control characters."""
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        raise InvalidInput(_("Write the note as text."), code=f"invalid_{field}", field=field)
-    text = raw.strip()
-    if len(text) > max_chars:
-        raise InvalidInput(_("The note is too long: at most %(max)s characters (this one has %(n)s).")
-                           % {"max": max_chars, "n": len(text)}, code=f"{field}_too_long", field=field)
-    if _CONTROL.search(text):
-        raise InvalidInput(_("The note contains characters that cannot be stored."), code=f"invalid_{field}",
-                           field=field)
-    if required and not text:
-        raise InvalidInput(_("Write a few words: this field is required."), code=f"{field}_required", field=field)
-    return text
+# Notes obey the one note rule of the input layer (limit, message, characters).
+clean_note = inputs.note

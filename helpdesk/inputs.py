@@ -36,6 +36,8 @@ MAX_QUERY_VALUE = 2000  # characters of one query or form value
 MAX_HEADER_VALUE = 8192
 MAX_JSON_STRING = 100_000  # characters of one JSON string (the body itself is capped by MAX_BODY_BYTES)
 MAX_JSON_DEPTH = 20
+# A note (status move, progress, hand-back, report note): one limit and one message everywhere.
+NOTE_MAX_CHARS = 2000
 
 # C0 controls, DEL, C1 controls and lone surrogates; body text may keep \t \n \r.
 _CONTROL_STRICT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -238,6 +240,26 @@ def query_int(query, name: str, *, default: int | None = None, minimum: int = 1,
     if raw is None:
         return default
     return integer(raw, name, minimum=minimum, maximum=maximum, allow_text=True)
+
+
+def note(raw: Any, *, required: bool, field: str = "note", max_chars: int = NOTE_MAX_CHARS,
+         strip: bool = True) -> str:
+    """A note (status move, ETA progress, hand-back, handover): text (trimmed unless `strip` is
+    off), at most `max_chars`, no control characters but tab and newlines. One limit, one message."""
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise InvalidInput(_("Write the note as text."), code=f"invalid_{field}", field=field)
+    value = raw.strip() if strip else raw
+    if len(value) > max_chars:
+        raise InvalidInput(_("The note is too long: at most %(max)s characters (this one has %(n)s).")
+                           % {"max": max_chars, "n": len(value)}, code=f"{field}_too_long", field=field)
+    if _CONTROL_TEXT.search(value):
+        raise InvalidInput(_("The note contains characters that cannot be stored."), code=f"invalid_{field}",
+                           field=field)
+    if required and not value.strip():
+        raise InvalidInput(_("Write a few words: this field is required."), code=f"{field}_required", field=field)
+    return value
 
 
 def boolean(raw: Any, field: str, *, default: bool) -> bool:

@@ -6,12 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.permissions import is_desk
+from helpdesk import inputs
 from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Ticket
 
 from .models import HandoverNote
-
-NOTE_MAX_CHARS = 2000
 
 
 @transaction.atomic
@@ -22,15 +21,7 @@ def handover_note_create(*, author, body: object, ticket_number: object = None) 
     No locks: a note is an insert. Nothing leaves the process."""
     if not is_desk(author):
         raise Forbidden(_("Only helpdesk staff may write handover notes."))
-    if not isinstance(body, str):
-        raise InvalidInput(_("Write the note as text."), code="invalid_note", field="body")
-    if not body.strip():
-        raise InvalidInput(_("The note is empty."), code="invalid_note", field="body")
-    if len(body) > NOTE_MAX_CHARS:
-        raise InvalidInput(_("A note may have at most %(n)s characters.") % {"n": NOTE_MAX_CHARS},
-                           code="invalid_note", field="body")
-    if "\x00" in body:
-        raise InvalidInput(_("Write the note as text."), code="invalid_note", field="body")
+    body = inputs.note(body, field="body", required=True, strip=False)
     ticket = None
     if ticket_number not in (None, ""):
         if not isinstance(ticket_number, str) or len(ticket_number) > 13:

@@ -98,7 +98,7 @@ def bulk_parse(*, user, action: object, numbers: object, value: dict) -> BulkReq
         if to not in TicketStatus.values or to == TicketStatus.MERGED:
             raise InvalidInput(_("Choose the new status."), code="invalid_to", field="to")
         fields["to"] = to
-        fields["note"] = intake.text_field(value.get("note"), "note", 2000, required=False)
+        fields["note"] = intake.transition_note(value.get("note"), to=to)
         raw = value.get("vendor")
         if raw not in (None, ""):
             vendor = Vendor.objects.filter(pk=int(raw)).first() if _is_id(raw) else None

@@ -9,11 +9,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.models import District
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import InvalidInput
 from helpdesk.forms import collect, label
 
-from .models import Category, Priority
+from .models import Category, Priority, TicketStatus
 
 _CACHE: dict[str, tuple[float, dict]] = {}
 _TTL = 60.0
@@ -76,6 +76,16 @@ def text_field(raw: object, field: str, max_len: int, *, required: bool) -> str:
     if required and not raw.strip():
         raise InvalidInput(_("Fill in “%(field)s”.") % {"field": name}, code=f"invalid_{field}", field=field)
     return raw
+
+
+def transition_note(raw: object, *, to: str | None, current: str | None = None) -> str:
+    """The note of a status move (page, API, bulk). Resolving needs one: the citizen's resolution
+    SMS carries it. `current`: the ticket's status (no move, no rule)."""
+    note = inputs.note(raw, required=False)
+    if to == TicketStatus.RESOLVED and to != current and not note:
+        raise InvalidInput(_("Write the resolution note: the citizen's SMS carries it."), code="missing_note",
+                           field="note")
+    return note
 
 
 def _language(raw: object) -> str:

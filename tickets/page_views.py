@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User, Vendor
 from accounts.permissions import can_see_attachment, is_desk, is_supervisor
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound
+from helpdesk.inputs import NOTE_MAX_CHARS
 from live.models import Incident
 
 from . import attachments, canned, intake, selectors, tags, workflow
@@ -61,6 +62,7 @@ def tools_context(request, ticket: Ticket) -> dict:
         "tags": tags.ticket_tags(ticket),
         "attachment_limit_mb": attachments.limit_mb(),
         "priorities": Priority.choices,
+        "note_max_chars": NOTE_MAX_CHARS,
     }
 
 
@@ -131,7 +133,7 @@ def ticket_update(request: HttpRequest, number: str) -> HttpResponse:
                 public=values.get("public") == "on", files=files,
                 priority=intake.priority_from(values.get("priority")) if values.get("priority") else None,
                 to=values.get("to") or None, vendor=vendor, canned_id=canned_id,
-                note=intake.text_field(values.get("note"), "note", 2000, required=False))
+                note=intake.transition_note(values.get("note"), to=values.get("to") or None, current=ticket.status))
     except StaleVersion as exc:
         seen = post.get("seen_event", "0")
         since = selectors.ticket_events(ticket, after_id=int(seen) if seen.isascii() and seen.isdigit()
@@ -140,7 +142,8 @@ def ticket_update(request: HttpRequest, number: str) -> HttpResponse:
                                     changes_since=render_timeline(since, audience=audience_for(request.user)))
     except DomainError as exc:
         return ticket_page_response(request, ticket, status=exc.status_code, error=exc.detail,
-                                    draft=post.get("body", ""), error_field=exc.extra.get("field"))
+                                    draft=post.get("body", ""), note_draft=post.get("note", ""),
+                                    error_field=exc.extra.get("field"))
     messages.success(request, _done_message(result.done))
     return redirect("tickets:detail", number=ticket.number)
 

@@ -316,7 +316,8 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
                     if vendor is None:
                         raise InvalidInput(_("Unknown vendor."), code="invalid_vendor")
                 services.ticket_transition(ticket_id=ticket.pk, to=values.get("to", ""), actor=actor,
-                                           note=intake.text_field(values.get("note"), "note", 2000, required=False),
+                                           note=intake.transition_note(values.get("note"), to=values.get("to"),
+                                                                       current=ticket.status),
                                            expected_version=version, vendor=vendor)
             elif action == "incident":
                 from live.models import Incident
@@ -339,7 +340,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
                 services.ticket_assign(ticket_id=ticket.pk, assignee=assignee, actor=actor, expected_version=version)
             elif action == "contacted":
                 services.ticket_mark_contacted(ticket_id=ticket.pk, actor=actor,
-                                               note=intake.text_field(values.get("note"), "note", 2000, required=False))
+                                               note=inputs.note(values.get("note"), required=False))
             elif action == "registration":
                 services.ticket_attach_registration(ticket_id=ticket.pk, reference_id=values.get("reference_id", ""),
                                                     actor=actor)

@@ -26,6 +26,10 @@
 
   var to = document.getElementById("status-to");
   var vendor = document.getElementById("vendor-choice");
-  function toggleVendor() { if (vendor && to) vendor.style.display = to.value === "awaiting_vendor" ? "" : "none"; }
+  var note = document.getElementById("status-note");
+  function toggleVendor() {
+    if (vendor && to) vendor.style.display = to.value === "awaiting_vendor" ? "" : "none";
+    if (note && to) note.querySelector("textarea").required = to.value === "resolved";
+  }
   if (to) { to.addEventListener("change", toggleVendor); toggleVendor(); }
 })();

@@ -92,6 +92,8 @@ def test_agent_takes_a_popped_call_replies_with_a_canned_response_attaches_and_r
     shot.write_bytes(_png())
     agent.set_input_files("#reply-form input[type=file]", str(shot))
     agent.select_option("#status-to", "resolved")
+    assert agent.locator("#status-note textarea").evaluate("el => el.required")  # resolving needs the note
+    agent.fill("#status-note textarea", "OTP route switched to the backup gateway")
     agent.screenshot(path=str(SHOTS / "ticket-page-desktop.png"), full_page=True)
     agent.locator("#send-update").click()
     agent.wait_for_url(re.compile(rf"/tickets/{number}/$"))

@@ -104,10 +104,11 @@ def test_engineer_works_the_ticket_from_the_sms_link_and_the_citizen_rates(app_s
     desk.fill("#reply-body", "Registration works again; please retry")
     desk.check("input[name=public][value=on]")
     desk.select_option("#status-to", "resolved")
+    desk.fill("#status-note textarea", "Portal database restored")
     desk.click("#send-update")
     desk.wait_for_load_state()
     app_server.wait_outbox(citizen, r"Registration works again")  # the public reply
-    rate = app_server.wait_outbox(citizen, r"is resolved.*?(https?://\S+/rate/\S+?/)")
+    rate = app_server.wait_outbox(citizen, r"is resolved: Portal database restored.*?(https?://\S+/rate/\S+?/)")
     rate_link = rate.group(1).replace("http://127.0.0.1:8000", app_server.base)
 
     # The citizen taps the rating link and a star.

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from accounts.models import District, User
 from accounts.permissions import scope_tickets
 from escalation import engine
-from escalation.models import Contact, EscalationRecord, OnCallRotation, Policy
+from escalation.models import Contact, EscalationRecord, OnCallRotation, OutboxMessage, Policy
 from tickets import services as ts
 from tickets.models import Category, Ticket
 
@@ -46,6 +46,10 @@ def test_seed_is_idempotent_and_the_demo_ticket_escalates(django_capture_on_comm
     assert [(s.clock.kind, s.level) for s in steps] == [("resolution", n) for n in range(1, 5)]
     people = [n.user.username for s in steps for n in s.notices.all()]
     assert people == ["engineer", "officer", "head", "supervisor"]
+    # The demo walks the voice path too: level 2 phones the responsible officer as well as texting.
+    channels = sorted(OutboxMessage.objects.filter(ticket=ticket, notice__user__username="officer")
+                      .values_list("channel", flat=True))
+    assert channels == ["sms", "voice"]
 
     # An OTP complaint escalates to the other vendor's people; neither vendor sees the other's.
     with time_machine.travel(start, tick=False) as tm:

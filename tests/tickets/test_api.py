@@ -55,6 +55,8 @@ def test_agent_phone_journey(desk_api, agent, raipur, supervisor):
     r = desk_api.post(url + "comments/", {"body": "Fixed, please retry", "public": True}, format="json")
     assert r.status_code == 201
     r = desk_api.post(url + "transition/", {"to": "resolved"}, format="json")
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (400, "missing_note", "note")
+    r = desk_api.post(url + "transition/", {"to": "resolved", "note": "OTP route switched"}, format="json")
     assert r.json()["status"] == "resolved"
 
     kinds = [e["kind"] for e in desk_api.get(url + "events/").json()["results"]]
@@ -63,12 +65,13 @@ def test_agent_phone_journey(desk_api, agent, raipur, supervisor):
                  "contacted", "first_response", "registration_attached", "incident_linked"):
         assert kind in kinds
     comments = desk_api.get(url + "comments/").json()["results"]
-    assert [c["is_public"] for c in comments][-2:] == [False, True]
+    assert [(c["body"], c["is_public"]) for c in comments][-2:] == [("Fixed, please retry", True),
+                                                                     ("OTP route switched", False)]
 
 
 def test_illegal_transition_is_409_with_current_state(desk_api, raipur):
     number = create(desk_api, raipur).json()["ticket"]["number"]
-    desk_api.post(f"/api/tickets/{number}/transition/", {"to": "resolved"}, format="json")
+    desk_api.post(f"/api/tickets/{number}/transition/", {"to": "resolved", "note": "done"}, format="json")
     desk_api.post(f"/api/tickets/{number}/transition/", {"to": "closed"}, format="json")
     r = desk_api.post(f"/api/tickets/{number}/transition/", {"to": "in_progress"}, format="json")
     assert r.status_code == 409

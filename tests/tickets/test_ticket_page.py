@@ -3,6 +3,7 @@ responses and mentions."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -45,13 +46,15 @@ def test_reply_priority_and_close_in_one_submit(client, agent, make_ticket, sent
     ticket.refresh_from_db()
     form = _form(_page(client, ticket))
     r = client.post(f"/tickets/{ticket.number}/update/", {**form, "body": "Fixed, please try again",
-                                                          "public": "on", "priority": "P1", "to": "resolved"})
+                                                          "public": "on", "priority": "P1", "to": "resolved",
+                                                          "note": "OTP route switched"})
     assert r.status_code == 302
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority) == ("resolved", "P1")
     kinds = list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert kinds.index("comment") < kinds.index("priority_changed") < kinds.index("status_changed")
     assert any("Fixed, please try again" in body for _to, body, _key in sent_sms())
+    assert any("is resolved: OTP route switched" in body for _to, body, _key in sent_sms())
     # and then closed, from resolved
     form = _form(_page(client, ticket))
     assert client.post(f"/tickets/{ticket.number}/update/", {**form, "to": "closed"}).status_code == 302
@@ -79,6 +82,31 @@ def test_a_refused_move_reads_in_hindi_on_a_hindi_page(client, agent, make_ticke
     assert r.status_code == 409
     error = re.search(r'id="form-error"[^>]*><p>([^<]+)<', r.content.decode()).group(1)
     assert re.search("[\u0900-\u097f]", error) and not re.search("[A-Za-z]", error), error
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_resolving_without_a_resolution_note_is_refused_and_keeps_what_was_typed(client, agent, make_ticket,
+                                                                                 sent_sms, language):
+    ticket = make_ticket(mobile="9876500012")
+    client.force_login(agent)
+    client.cookies["django_language"] = language
+    form = _form(_page(client, ticket))
+    before = sent_sms()
+    r = client.post(f"/tickets/{ticket.number}/update/", {**form, "body": "my reply", "public": "on",
+                                                          "to": "resolved", "note": "   "},
+                    HTTP_ACCEPT_LANGUAGE=language)
+    assert r.status_code == 400
+    error = re.search(r'id="form-error"[^>]*><p>([^<]+)<', r.content.decode()).group(1)
+    if language == "hi":
+        assert re.search("[\u0900-\u097f]", error) and "SMS" not in error, error
+    else:
+        assert html.unescape(error) == "Write the resolution note: the citizen's SMS carries it."
+    assert "my reply" in r.content.decode()  # the draft is kept
+    ticket.refresh_from_db()
+    assert ticket.status == "new" and not Comment.objects.filter(ticket=ticket).exists() and sent_sms() == before
+    # The ticket page's action form follows the same rule.
+    r = client.post(f"/tickets/{ticket.number}/act/", {"action": "status", "to": "resolved", **form})
+    assert r.status_code == 400 and Ticket.objects.get(pk=ticket.pk).status == "new"
 
 
 def test_stale_version_is_refused_with_the_changes(client, agent, supervisor, make_ticket):

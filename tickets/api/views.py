@@ -274,7 +274,8 @@ class TicketTransition(StaffView):
             if vendor is None:
                 raise InvalidInput(_("Unknown vendor."), code="invalid_vendor", field="vendor")
         services.ticket_transition(ticket_id=ticket.pk, to=to, actor=Actor.of(request.user),
-                                   note=parsing.text(data, "note", max_len=2000), expected_version=_version(data),
+                                   note=intake.transition_note(data.get("note"), to=to, current=ticket.status),
+                                   expected_version=_version(data),
                                    vendor=vendor)
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))
 
