@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from escalation.outbox import outbox_enqueue
+from helpdesk import metrics
 from helpdesk.exceptions import InvalidInput, TooManyRequests
 
 from . import ratelimit
@@ -45,9 +46,16 @@ def otp_request(*, mobile: str, ip: str, now: dt.datetime | None = None) -> OtpT
     """Start an OTP login for a validated mobile. Limits first (per IP, per mobile, resend
     cool-down), each a 429 with Retry-After. Returns the transaction (its txn_id goes back)."""
     now = now or timezone.now()
-    ratelimit.hit("otp_ip", ip, settings.BOOKINGS_RATE_OTP_IP, on_outage="closed")
-    ratelimit.cooldown("otp_resend", mobile, settings.BOOKINGS_OTP_RESEND_SECONDS)
-    ratelimit.hit("otp_mobile", mobile, settings.BOOKINGS_RATE_OTP_MOBILE, on_outage="closed")
+    reason = "otp_ip_limit"
+    try:
+        ratelimit.hit("otp_ip", ip, settings.BOOKINGS_RATE_OTP_IP, on_outage="closed")
+        reason = "otp_resend_cooldown"
+        ratelimit.cooldown("otp_resend", mobile, settings.BOOKINGS_OTP_RESEND_SECONDS)
+        reason = "otp_mobile_limit"
+        ratelimit.hit("otp_mobile", mobile, settings.BOOKINGS_RATE_OTP_MOBILE, on_outage="closed")
+    except TooManyRequests:
+        metrics.otp_refused(reason)
+        raise
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         txn = OtpTransaction(mobile=mobile, ip=ratelimit.ip_or_none(ip), created_at=now, expires_at=now + OTP_VALID)
@@ -62,6 +70,7 @@ def otp_request(*, mobile: str, ip: str, now: dt.datetime | None = None) -> OtpT
                 # Once sent, the outbox keeps the message without the code.
                 redacted_body=_("%(code)s is your OTP to see and change your vaccination appointments. "
                                 "It is valid for 3 minutes. Do not share it.") % {"code": "******"})
+            metrics.otp_sent()
     return txn
 
 
@@ -94,6 +103,7 @@ def otp_confirm(*, txn_id, code: str, now: dt.datetime | None = None) -> tuple[s
             token = CitizenToken.objects.create(token_hash=token_hash(raw), mobile=txn.mobile,
                                                 created_at=now, expires_at=now + TOKEN_VALID)
             return raw, token
+    metrics.otp_refused(error.code)
     raise error
 
 

@@ -11,12 +11,13 @@ class EscalationConfig(AppConfig):
         from helpdesk import health
         from tickets import hooks
 
-        from . import list_views
+        from . import list_views, metrics
         from .engine import on_ticket_events
         from .heartbeat import readiness_check, start_watchdog
         from .sms_ack import ack_by_sms
 
         hooks.subscribe(on_ticket_events)
+        metrics.register()
         hooks.subscribe_sms(ack_by_sms)
         list_views.register()
         # The sweep's heartbeat on /readyz; the watchdog runs in beat, never in the worker it watches.

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk import metrics
 from helpdesk.queue import enqueue_on_commit
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
@@ -348,6 +349,7 @@ def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime)
             )
     except IntegrityError:
         return None  # this step already fired
+    metrics.step_fired(rec.level)
     _fault_hold()
     people = recipients(targets=level.get("targets", []), channels=level.get("channels", []), vendor_id=vendor_id,
                         district_id=ticket.district_id, now=now)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from helpdesk import metrics
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 from tickets import services as ticket_services
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
@@ -84,10 +85,13 @@ def escalation_acknowledge(*, ticket_id: int, user, via: str, notice_id: int | N
         clock.acknowledged_by = user if getattr(user, "is_authenticated", False) else None
         clock.save(update_fields=["acknowledged_at", "acknowledged_by"])
     ids = [c.pk for c in pending]
+    latencies = []
     for rec in EscalationRecord.objects.filter(clock_id__in=ids, acknowledged_at__isnull=True):
         rec.acknowledged_at = now
         rec.ack_seconds = max(0, int((now - rec.fired_at).total_seconds()))
         rec.save(update_fields=["acknowledged_at", "ack_seconds"])
+        latencies.append((rec.level, (now - rec.fired_at).total_seconds()))
+    metrics.steps_acknowledged(EscalationNotice.Via.BEHALF if by else via, latencies)
     _mark_notices(user, ids, notice_id, via, now, by)
     outbox_cancel(clock_ids=ids)
     extra = {"on_behalf_of": user.pk, "on_behalf_of_name": user.get_full_name() or user.username} if by else {}

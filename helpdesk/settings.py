@@ -99,6 +99,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (on every log line, into the tasks queued) and the response counts.
+    "helpdesk.requestid.RequestIdMiddleware",
+    "helpdesk.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Every request's strings are checked once, before any view (helpdesk/inputs.py).
     "helpdesk.middleware.InputGuardMiddleware",
@@ -486,13 +489,36 @@ VOICE_GATEWAY_URL = os.environ.get("VOICE_GATEWAY_URL", "")
 VOICE_GATEWAY_KEY = os.environ.get("VOICE_GATEWAY_KEY", "")
 VOICE_CALLBACK_SECRET = os.environ.get("VOICE_CALLBACK_SECRET", "")
 
+# --- Observability -------------------------------------------------------------------------------
+# Logs: "json" (one JSON object a line: python-json-logger) or "plain"; json by default in
+# production mode. Every line carries the request id (helpdesk.requestid) and the client address.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain").strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is json or plain, not {LOG_FORMAT!r}.")
+# /metrics (helpdesk.metrics): a bearer token, and/or addresses or CIDR ranges allowed without one
+# (the client address as helpdesk.client sees it, behind TRUSTED_PROXIES). Neither: refused (403).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+# prometheus_client's multi-process mode (it reads the same variable itself, at import): a
+# directory shared by every process of one deployment, emptied at start (bin/prod does).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # %(client)s: the address of the request being served (helpdesk.client), "-" outside one.
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s] %(message)s"}},
-    "filters": {"client": {"()": "helpdesk.client.ClientLogFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client"]}},
+    # %(client)s: the address of the request being served (helpdesk.client), "-" outside one;
+    # %(request_id)s: the request's or task's id (helpdesk.requestid).
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s %(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(message)s %(client)s %(request_id)s",
+                 "rename_fields": {"levelname": "level", "name": "logger"},
+                 "timestamp": "time"},  # ISO 8601, UTC
+    },
+    "filters": {"client": {"()": "helpdesk.client.ClientLogFilter"},
+                "request_id": {"()": "helpdesk.requestid.RequestIdLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["client", "request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

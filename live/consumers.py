@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.permissions import can_see_ticket, is_desk, is_district_official, is_vendor
-from helpdesk import inputs
+from helpdesk import inputs, metrics
 from helpdesk.exceptions import InvalidInput
 
 from . import presence
@@ -37,6 +37,19 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
 
 class _GroupsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    _counted = False
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        if not self._counted:
+            self._counted = True
+            metrics.LIVE_SOCKETS.inc()
+
+    async def websocket_disconnect(self, message):
+        if self._counted:
+            self._counted = False
+            metrics.LIVE_SOCKETS.dec()
+        await super().websocket_disconnect(message)
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
@@ -60,6 +73,7 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message):
         await self.send_json(message["event"])
+        metrics.LIVE_EVENTS.inc()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Clients only send tiny JSON messages (ping, typing); anything else is ignored rather
@@ -176,6 +190,7 @@ class TicketConsumer(_GroupsConsumer):
         if event.get("type") == "presence":
             event = {**event, "self_id": self.user_info["user_id"]}
         await self.send_json(event)
+        metrics.LIVE_EVENTS.inc()
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):

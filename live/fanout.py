@@ -16,6 +16,8 @@ import weakref
 
 from channels.layers import get_channel_layer
 
+from helpdesk import metrics
+
 log = logging.getLogger(__name__)
 
 REJOIN_SECONDS = 600  # refresh the group membership well within the layer's group_expiry
@@ -76,11 +78,14 @@ class LocalFanout:
             if not message or message.get("type") != "live.event":
                 continue
             text = json.dumps(message["event"])
+            sent = 0
             for consumer in list(self.members):
                 try:
                     await consumer.send(text_data=text)
+                    sent += 1
                 except Exception:
                     self.members.discard(consumer)
+            metrics.LIVE_EVENTS.inc(sent)
 
     async def _rejoin(self, layer, channel: str) -> None:
         try:

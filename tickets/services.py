@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District, User, Vendor
+from helpdesk import metrics
 from helpdesk.exceptions import Conflict, InvalidInput
 
 from . import hooks
@@ -234,6 +235,7 @@ def ticket_create(
         is_public=True,
     )
     changes.commit()
+    metrics.ticket_created(channel)
     if notify and ticket.requester_mobile:
         notify_created(ticket, secret)
     return CreateResult(ticket=ticket, created=True, secret=secret)
