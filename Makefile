@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search bench-offline clean e2e fuzz fuzz-long faults soak
+.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search bench-offline clean e2e fuzz fuzz-long faults soak failover
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ faults: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+## failover: two PostgreSQL nodes under Patroni + etcd, Redis + Sentinel, bin/prod on them; kills each
+## primary under load and prints the figures (README "Two sites"). FAILOVER_ARGS=--async for async replication
+failover: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(BIN)/python bench/failover.py $(FAILOVER_ARGS)
 
 ## Benchmarks (bench/README.md): each starts its own servers against PostgreSQL + Redis and prints its figures
 bench-intake: $(STAMP)
