@@ -13,13 +13,16 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.sockets import SecondFactorSocketMiddleware  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin validated against ALLOWED_HOSTS; the session authenticates the user. Consumers
-        # decide per socket whether an anonymous user is allowed (only the public status one).
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # decide per socket whether an anonymous user is allowed (only the public status one). A
+        # session that still owes its second factor opens no socket (accounts.sockets).
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(
+            SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -2,8 +2,8 @@
 every API view, page and consumer calls (DOMAIN.md §9).
 
 Two levels:
-- `check_request` (run once per request by `helpdesk.middleware.InputGuardMiddleware`, before any
-  view, and by the websocket consumers on each message): every path, query value, API body value
+- `check_request` and `check_body` (run once per request by `helpdesk.middleware.InputGuardMiddleware`,
+  before any view; `check_json` by the websocket consumers on each message): every path, query value, API body value
   (JSON strings and keys, forms) and header value is valid UTF-8 (page forms are checked field by
   field by their page, with the same parsers, so the form comes back with what was typed), carries no NUL or other control
   character (tab, newline and carriage return are allowed in body text only), no lone
@@ -121,18 +121,33 @@ def check_headers(meta: dict) -> None:
             raise _refuse(name, _("The %(field)s header is malformed.") % {"field": name}, code="invalid_header")
 
 
-# Batch endpoints that check each record's strings themselves and refuse a bad record alone,
-# keeping the rest of the batch (the centres' offline sync): one bad record must not make the
-# whole batch a 400 that the device would send again and again.
-PER_RECORD_BODIES = frozenset({"/api/centre/sync/"})
+def checks_each_record(view):
+    """Declare (on a view function or class) that the view checks every record of its body itself
+    and refuses a bad record alone, keeping the rest (a batch endpoint such as the centres' offline
+    sync): one bad record must not make the whole batch a 400 that the device would send again and
+    again. The request-wide body check then leaves that view's body to it; path, query and headers
+    are still checked."""
+    view.input_checks_each_record = True
+    return view
+
+
+def _checks_each_record(view_func) -> bool:
+    view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+    return bool(getattr(view_func, "input_checks_each_record", False)
+                or getattr(view_class, "input_checks_each_record", False))
 
 
 def check_request(request) -> None:
-    """The checks every request passes before any view runs (see the module docstring)."""
+    """The checks every request passes, routed or not, before any view runs: path, query, headers."""
     if _CONTROL_STRICT.search(request.path_info):
         raise _refuse("path", _("The address contains characters that are not allowed."), code="invalid_characters")
     check_query_string(request.META.get("QUERY_STRING", ""))
     check_headers(request.META)
+
+
+def check_body(request, view_func=None) -> None:
+    """The body check of an API request, once its view is known (the view may declare
+    `checks_each_record`)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if not request.path_info.startswith("/api/"):
@@ -143,7 +158,7 @@ def check_request(request) -> None:
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not (length.isascii() and length.isdigit()) or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return  # the view refuses an oversized body (413) without reading it
-    if request.path_info in PER_RECORD_BODIES:
+    if view_func is not None and _checks_each_record(view_func):
         return
     if content_type == "application/json" or content_type.endswith("+json"):
         try:

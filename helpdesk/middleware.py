@@ -30,6 +30,15 @@ class InputGuardMiddleware:
             return self.refusal(request, exc)
         return self.get_response(request)
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The body is checked once the view is known: a batch view may declare that it checks
+        # each record itself (inputs.checks_each_record).
+        try:
+            inputs.check_body(request, view_func)
+        except InvalidInput as exc:
+            return self.refusal(request, exc)
+        return None
+
     @staticmethod
     def refusal(request, exc: InvalidInput) -> HttpResponse:
         path = request.path_info

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCentreStaff
+from helpdesk import inputs
 
 from . import intake, services
 
@@ -16,6 +17,7 @@ _RECORD = {"client_id": "0b6f3c1e-5d0a-4f57-9a53-2f1f3d7b9c11", "kind": "registr
            "mobile": "9876500000", "id_type": "aadhaar", "id_last4": "4321", "vaccine": "COVISHIELD", "dose": 1}
 
 
+@inputs.checks_each_record  # one bad record is refused alone; the rest of the batch is kept
 class SyncBatchView(APIView):
     permission_classes = [IsCentreStaff]
 
