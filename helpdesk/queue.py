@@ -7,7 +7,11 @@ unreachable, the commit stands, the failure is logged, and the sweep picks the w
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,3 +53,81 @@ def enqueue_coalesced_on_commit(task, *args, key: str, window: int = 1) -> None:
             log.warning("could not queue %s%r", task.name, args, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def enqueue_batched_on_commit(task, item, *, window: float = 0.05) -> None:
+    """Once the current transaction commits, add `item` (a JSON-able, hashable value: an id, a
+    tuple of ids) to this process's next batch for `task`, a task that takes a list of items.
+    Within `window` seconds of the first item of a batch, one message carries every item of
+    the window (duplicates once), sent by a background thread: during a surge that is one task
+    per window and process instead of one per commit, and the request never waits on the
+    broker. The work must already be in the database (the periodic sweeps own it): a process
+    killed inside a window loses only the hint. In process (tasks run eagerly) every commit
+    runs the task at once with its one item."""
+    app = getattr(task, "app", None)
+    if settings.CELERY_TASK_ALWAYS_EAGER or (app is not None and app.conf.task_always_eager):
+        enqueue_on_commit(task, [item])
+        return
+    transaction.on_commit(lambda: _batcher.add(task, item, window))
+
+
+class _Batcher:
+    """A daemon thread per process that sends each task's batch when its window ends."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._pid: int | None = None
+        self._pending: dict[str, tuple[object, list, float]] = {}  # task name -> (task, items, due)
+
+    def add(self, task, item, window: float) -> None:
+        with self._wake:
+            if self._pid != os.getpid():  # first use in this process (or after a fork)
+                self._pid = os.getpid()
+                self._pending = {}
+                threading.Thread(target=self._run, name="task-batcher", daemon=True).start()
+                atexit.register(self.flush)
+            entry = self._pending.get(task.name)
+            if entry is None:
+                self._pending[task.name] = (task, [item], time.monotonic() + window)
+                self._wake.notify()
+            else:
+                entry[1].append(item)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending:
+                    self._wake.wait()
+                now = time.monotonic()
+                due = [name for name, (_t, _i, at) in self._pending.items() if at <= now]
+                if not due:
+                    self._wake.wait(min(at for _t, _i, at in self._pending.values()) - now)
+                    continue
+                ready = [self._pending.pop(name) for name in due]
+            self._send(ready)
+
+    @staticmethod
+    def _send(ready) -> None:
+        for task, items, _at in ready:
+            items = list(dict.fromkeys(items))
+            try:
+                task.apply_async((items,))
+            except Exception:  # broker down: the database still holds the work for the sweeps
+                log.warning("could not queue %s for %s items; the periodic sweep will do it", task.name,
+                            len(items), exc_info=True)
+
+    def flush(self) -> None:
+        """Send every batch now (a worker that exits; tests)."""
+        if self._pid != os.getpid():
+            return
+        with self._wake:
+            ready = list(self._pending.values())
+            self._pending.clear()
+        self._send(ready)
+
+
+_batcher = _Batcher()
+
+
+def flush_batches() -> None:
+    _batcher.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from helpdesk.queue import enqueue_coalesced_on_commit
+from helpdesk.queue import enqueue_batched_on_commit
 
 from .broadcast import broadcast
 
@@ -87,14 +87,17 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     """tickets.hooks listener: runs inside the writing transaction; each event is broadcast
     after commit (nothing is sent if the transaction rolls back). Also asks the spike detector
     to look at the ticket's category and district once the new ticket is committed."""
-    groups = ticket_groups(ticket, escalated=not all(event.kind == "created" for event in events))
+    # A ticket created in this transaction has had no escalation yet (no vendor query).
+    fresh = getattr(ticket, "created_in_transaction", False)
+    groups = ticket_groups(ticket, escalated=not fresh and not all(event.kind == "created" for event in events))
     for event in events:
         broadcast(groups, ticket_event_json(ticket, event))
     if any(event.kind == "created" for event in events):
-        from .tasks import spike_check_task
+        from .tasks import spike_check_batch
 
-        enqueue_coalesced_on_commit(spike_check_task, ticket.category_id, ticket.district_id,
-                                    key=f"spike:{ticket.category_id}:{ticket.district_id}")
+        # One check per (category, district) and per category statewide, for every new ticket
+        # of this process within the second, in one task (helpdesk.queue).
+        enqueue_batched_on_commit(spike_check_batch, (ticket.category_id, ticket.district_id), window=1.0)
 
 
 def incident_groups(incident, *, public: bool = True) -> list[str]:

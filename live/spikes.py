@@ -1,8 +1,9 @@
 """Spike detection: many complaints of one category in one district (or statewide) in a short
 window, well above the usual rate, propose a suspected incident (DOMAIN.md §7).
 
-When it runs: after each new ticket commits (the tickets.hooks listener queues
-live.tasks.spike_check_task on commit). The count only changes when a ticket is created, so a
+When it runs: after new tickets commit (the tickets.hooks listener adds the ticket's category
+and district to its process's batch; live.tasks.spike_check_batch checks a second's worth of
+new tickets together, each scope once). The count only changes when a ticket is created, so a
 check at that moment notices a spike within seconds, and running it after commit keeps ticket
 creation free of extra queries and of lock waits on the suspicion row during a surge. The check
 is two indexed count queries per scope.
@@ -62,6 +63,22 @@ def spike_check(*, category_id: int, district_id: int | None, now: dt.datetime |
     found = []
     for scope in ([district_id] if district_id else []) + [None]:
         suspicion = _check_scope(category_id=category_id, district_id=scope, now=now, rule=rule)
+        if suspicion is not None:
+            found.append(suspicion)
+    return found
+
+
+def spike_check_many(pairs, *, now: dt.datetime | None = None, rule: Rule | None = None) -> list[Suspicion]:
+    """`spike_check` for many (category_id, district_id) pairs: each district scope once, then
+    each category's statewide scope once (not once per district)."""
+    now = now or timezone.now()
+    rule = rule or Rule.from_settings()
+    pairs = list(dict.fromkeys((category_id, district_id) for category_id, district_id in pairs))
+    scopes = [pair for pair in pairs if pair[1]] + [(category_id, None) for category_id in
+                                                     dict.fromkeys(category_id for category_id, _ in pairs)]
+    found = []
+    for category_id, district_id in scopes:
+        suspicion = _check_scope(category_id=category_id, district_id=district_id, now=now, rule=rule)
         if suspicion is not None:
             found.append(suspicion)
     return found

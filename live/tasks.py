@@ -27,6 +27,15 @@ def spike_check_task(category_id: int, district_id: int | None) -> int:
     return len(spike_check(category_id=category_id, district_id=district_id))
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def spike_check_batch(pairs: list[list[int | None]]) -> int:
+    """The spike checks of a batch of new tickets ([category_id, district_id] pairs): each
+    district scope once and each category's statewide scope once."""
+    from .spikes import spike_check_many
+
+    return len(spike_check_many([(category_id, district_id) for category_id, district_id in pairs]))
+
+
 def _update_text(update: IncidentUpdate, language: str) -> str:
     body = update.body_hi if language == "hi" and update.body_hi else update.body_en
     with translation.override(language):

@@ -23,11 +23,14 @@ def status_link(ticket: Ticket, secret: str) -> str:
     return f"{settings.SITE_URL}/t/{ticket.number}/{secret}/"
 
 
-def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False) -> None:
-    from escalation.outbox import outbox_enqueue
+def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False,
+         batched: bool = False) -> None:
+    from escalation.outbox import outbox_enqueue, schedule_batched
 
-    outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
-                   language=language, new_intent=new_intent)
+    message = outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
+                             language=language, new_intent=new_intent, deliver_on_commit=not batched)
+    if batched:
+        schedule_batched(message.pk)
 
 
 def notify_created(ticket: Ticket, secret: str) -> None:
@@ -37,7 +40,7 @@ def notify_created(ticket: Ticket, secret: str) -> None:
             "number": ticket.display_number, "link": status_link(ticket, secret)}
     # The key names a ticket created in this very transaction: it cannot exist yet (no savepoint).
     _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:created", ticket_id=ticket.pk,
-         language=ticket.requester_language, new_intent=True)
+         language=ticket.requester_language, new_intent=True, batched=True)
 
 
 def notify_chased(ticket: Ticket, comment: Comment) -> None:

@@ -118,12 +118,15 @@ def _lock(ticket_id: int, expected_version: int | None = None) -> Ticket:
     return ticket
 
 
-def find_open_duplicate(*, mobile: str, category: Category) -> Ticket | None:
+def find_open_duplicate(*, mobile: str, category: Category) -> int | None:
+    """The id of the caller's oldest open ticket in `category`, if any (the id only: the caller
+    locks and reads the row itself)."""
     if not mobile:
         return None
     return (
         Ticket.objects.filter(requester_mobile=mobile, category=category, status__in=OPEN_STATUSES)
         .order_by("created_at")
+        .values_list("pk", flat=True)
         .first()
     )
 
@@ -186,7 +189,7 @@ def ticket_create(
         _serialise_caller(requester_mobile, category)
         existing = find_open_duplicate(mobile=requester_mobile, category=category)
         if existing is not None:
-            ticket = _lock(existing.pk)
+            ticket = _lock(existing)
             if ticket.status in OPEN_STATUSES:
                 ticket.chased_count = F("chased_count") + 1
                 changes = _Changes(ticket, actor)
@@ -226,6 +229,8 @@ def ticket_create(
                 raise
     else:  # pragma: no cover - 5 collisions in a 2.8e11 space
         raise Conflict(_("Could not allocate a ticket number; try again."))
+    # Listeners may skip what a ticket this young cannot have (escalations, an SLA row).
+    ticket.created_in_transaction = True
     changes = _Changes(ticket, actor)
     changes.add(
         "created",

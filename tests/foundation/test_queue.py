@@ -67,3 +67,41 @@ def test_in_process_every_commit_runs_it(settings):
         with transaction.atomic():
             enqueue_coalesced_on_commit(task, n, key="k")
     assert [args for args, _ in task.calls] == [(0,), (1,), (2,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_items_of_a_window_leave_in_one_message_after_commit(queued):
+    import time
+
+    from helpdesk.queue import enqueue_batched_on_commit
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_batched_on_commit(queued, 99, window=0.2)
+        raise RuntimeError
+    for n in (1, 2, 2, 3):
+        with transaction.atomic():
+            enqueue_batched_on_commit(queued, n, window=0.2)
+            assert queued.calls == []
+    assert queued.calls == []  # the window is still open: nothing sent yet
+    deadline = time.monotonic() + 5
+    while not queued.calls and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # One message, every committed item once, nothing of the rolled-back transaction.
+    assert queued.calls == [(([1, 2, 3],), {})]
+    with transaction.atomic():
+        enqueue_batched_on_commit(queued, 4, window=30)
+    from helpdesk.queue import flush_batches
+
+    flush_batches()  # a worker that exits sends what it holds
+    assert queued.calls[-1] == (([4],), {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_in_process_runs_each_commit_at_once(settings):
+    from helpdesk.queue import enqueue_batched_on_commit
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    task = FakeTask()
+    with transaction.atomic():
+        enqueue_batched_on_commit(task, 7)
+    assert task.calls == [(([7],), {})]
