@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Every request's strings are checked once, before any view (helpdesk/inputs.py).
     "helpdesk.middleware.InputGuardMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "helpdesk.middleware.CSPMiddleware",  # django-csp's, the site-wide header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
