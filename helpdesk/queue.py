@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from . import requestid
+
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +70,10 @@ def enqueue_batched_on_commit(task, item, *, window: float = 0.05) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER or (app is not None and app.conf.task_always_eager):
         enqueue_on_commit(task, [item])
         return
-    transaction.on_commit(lambda: _batcher.add(task, item, window))
+    transaction.on_commit(lambda: _batcher.add(task, item, window, requestid.current()))
+
+
+MAX_BATCH_REQUEST_IDS = 20
 
 
 class _Batcher:
@@ -79,7 +84,7 @@ class _Batcher:
         self._pid: int | None = None
         self._pending: dict[str, tuple[object, list, float]] = {}  # task name -> (task, items, due)
 
-    def add(self, task, item, window: float) -> None:
+    def add(self, task, item, window: float, request_id: str = "-") -> None:
         with self._wake:
             if self._pid != os.getpid():  # first use in this process (or after a fork)
                 self._pid = os.getpid()
@@ -88,10 +93,12 @@ class _Batcher:
                 atexit.register(self.flush)
             entry = self._pending.get(task.name)
             if entry is None:
-                self._pending[task.name] = (task, [item], time.monotonic() + window)
+                entry = self._pending[task.name] = (task, [item], time.monotonic() + window, [])
                 self._wake.notify()
             else:
                 entry[1].append(item)
+            if request_id != "-" and request_id not in entry[3] and len(entry[3]) < MAX_BATCH_REQUEST_IDS:
+                entry[3].append(request_id)
 
     def _run(self) -> None:
         while True:
@@ -99,19 +106,22 @@ class _Batcher:
                 while not self._pending:
                     self._wake.wait()
                 now = time.monotonic()
-                due = [name for name, (_t, _i, at) in self._pending.items() if at <= now]
+                due = [name for name, (_t, _i, at, _r) in self._pending.items() if at <= now]
                 if not due:
-                    self._wake.wait(min(at for _t, _i, at in self._pending.values()) - now)
+                    self._wake.wait(min(at for _t, _i, at, _r in self._pending.values()) - now)
                     continue
                 ready = [self._pending.pop(name) for name in due]
             self._send(ready)
 
     @staticmethod
     def _send(ready) -> None:
-        for task, items, _at in ready:
+        for task, items, _at, request_ids in ready:
             items = list(dict.fromkeys(items))
             try:
-                task.apply_async((items,))
+                # The requests whose commits filled the batch, in the task's headers (one id,
+                # or several joined by commas): their log lines lead to this task's.
+                with requestid.bound(",".join(request_ids) or "-"):
+                    task.apply_async((items,))
             except Exception:  # broker down: the database still holds the work for the sweeps
                 log.warning("could not queue %s for %s items; the periodic sweep will do it", task.name,
                             len(items), exc_info=True)

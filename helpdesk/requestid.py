@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
@@ -32,6 +33,16 @@ HEADER = "request_id"
 def current() -> str:
     """The id of the request or task being served, "-" outside one."""
     return _current.get()
+
+
+@contextlib.contextmanager
+def bound(request_id: str):
+    """Bind `request_id` for the block (a thread that sends on behalf of requests)."""
+    token = _current.set(request_id)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def new_id() -> str:
