@@ -31,7 +31,7 @@ from .messages import step_message
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
 from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue, schedule_many
 from .people import recipients
-from .policies import select_policy, snapshot
+from .policies import policy_for_new_ticket, select_policy, snapshot
 
 log = logging.getLogger(__name__)
 SYSTEM = ticket_services.SYSTEM
@@ -116,9 +116,8 @@ def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
     Three inserts whatever the number of clocks: the SLA row with its next action already
     computed, the clocks (one bulk insert) and their `clock_started` events (one bulk insert);
     then the precise sweep is asked for. The same rows and events as starting each clock alone."""
-    policy = select_policy(ticket)
-    snap = snapshot(policy, ticket)
-    sla = TicketSLA(ticket=ticket, policy=policy, snapshot=snap)
+    policy_id, snap = policy_for_new_ticket(ticket)
+    sla = TicketSLA(ticket=ticket, policy_id=policy_id, snapshot=snap)
     clocks = [ck.new_clock(sla=sla, kind=kind, cycle=1, now=now, goal_minutes=int(snap["targets"][kind]),
                            snapshot=snap) for kind in CITIZEN_CLOCKS]
     actions = [a for a in (ck.next_action(c, snap) for c in clocks) if a is not None]

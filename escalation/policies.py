@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
+
 from .calendars import CalendarSpec, Window
-from .models import ClockKind, Policy
+from .models import Calendar, CalendarWindow, ClockKind, Holiday, Ladder, LadderLevel, Policy
 
 DEFAULT_ESCALATE = [ClockKind.RESOLUTION, ClockKind.VENDOR_ACK, ClockKind.VENDOR_RESTORE, ClockKind.ETA]
 
@@ -53,7 +57,10 @@ def snapshot(policy: Policy | None, ticket=None) -> dict:
     """Everything the clocks need, frozen: editing the policy later changes no ticket in flight.
     A P1 always runs on 24x7: if the chosen policy has a business-hours calendar, the snapshot
     says so explicitly (`calendar_forced_24x7`) instead of silently moving the P1 to office hours."""
-    data = _snapshot(policy)
+    return _force_p1(_snapshot(policy), ticket)
+
+
+def _force_p1(data: dict, ticket) -> dict:
     if ticket is not None and ticket.priority == "P1" and not data["calendar"].get("always_open"):
         data["calendar"] = CalendarSpec.always(data["calendar"].get("tz", "Asia/Kolkata")).to_dict()
         data["calendar_forced_24x7"] = True
@@ -93,3 +100,51 @@ def _snapshot(policy: Policy | None) -> dict:
         "vendor_id": policy.vendor_id,
         "notify_citizen_on_ack": policy.notify_citizen_on_ack,
     }
+
+
+# --- The policies of new tickets, kept per process while their rows are unchanged ----------------
+# On PostgreSQL, one small statement reads a signature of every row version of the policy tables
+# (each row's xmin and ctid: any insert, update or delete, committed or in this transaction,
+# changes it, and a rolled-back change restores the earlier signature together with the earlier
+# rows). While it is unchanged, the active policies and their snapshots come from this process's
+# copy instead of a query with joins per ticket. Elsewhere (SQLite) every ticket reads them.
+_MODELS = (Policy, Calendar, CalendarWindow, Holiday, Ladder, LadderLevel)
+_cached: tuple | None = None  # (database, signature, [(policy, snapshot JSON)])
+
+
+def _signature_sql() -> str:
+    parts = [f"(SELECT coalesce(string_agg(xmin::text || ctid::text, ',' ORDER BY ctid), '') "
+             f"FROM {connection.ops.quote_name(model._meta.db_table)})" for model in _MODELS]
+    return "SELECT md5(" + " || '|' || ".join(parts) + ")"
+
+
+def _signature() -> str | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_signature_sql())
+        return cursor.fetchone()[0]
+
+
+def _active_policies() -> list[tuple[Policy, str]]:
+    global _cached
+    database = connection.settings_dict["NAME"]
+    signature = _signature()
+    if signature is not None and _cached is not None and _cached[:2] == (database, signature):
+        return _cached[2]
+    policies = [(p, json.dumps(_snapshot(p)))
+                for p in Policy.objects.filter(is_active=True).select_related("calendar", "ladder")]
+    if signature is not None and _signature() == signature:  # nothing changed while reading
+        _cached = (database, signature, policies)
+    return policies
+
+
+def policy_for_new_ticket(ticket) -> tuple[int | None, dict]:
+    """`select_policy` and `snapshot` for a ticket being created: (policy id or None, snapshot).
+    The same choice and the same snapshot, from the per-process copy while the policy tables
+    are unchanged."""
+    policies = _active_policies()
+    chosen = next((entry for entry in policies if not entry[0].is_fallback and policy_matches(entry[0], ticket)),
+                  None) or next((entry for entry in policies if entry[0].is_fallback), None)
+    data = json.loads(chosen[1]) if chosen is not None else dict(BUILTIN_FALLBACK)
+    return (chosen[0].pk if chosen is not None else None), _force_p1(data, ticket)
