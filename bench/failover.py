@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.failover.cluster import Cluster, ensure_packages, wait_for  # noqa: E402
+from tests.failover.pitr import restore_and_check, take_base_backup  # noqa: E402
 from tests.faults.escalation import RUN_SWEEPS, ledger, make_due, prepare_due_tickets  # noqa: E402
 from tests.faults.harness import run_django, sql  # noqa: E402
 from tests.faults.workloads import Citizens, LiveListener, login_session  # noqa: E402
@@ -194,6 +195,8 @@ def main() -> int:
         for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
             subprocess.run([str(BIN / "python"), "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=900,
                            capture_output=True)
+        backup_s = take_base_backup(cluster)
+        print(f"pgBackRest stanza and full backup in {backup_s:.0f} s (WAL archived continuously)", flush=True)
         # Tickets whose ladders fall due at each switch, and what an undisturbed sweep fires for them.
         groups = {"postgres": prepare_due_tickets(env, args.due, hours=0), "redis": prepare_due_tickets(env, args.due, hours=0)}
         sql(cluster.dsn(), "CREATE DATABASE helpdesk_ctl TEMPLATE helpdesk")
@@ -238,13 +241,24 @@ def main() -> int:
             time.sleep(3)
             actual = {name: ledger(env["DATABASE_URL"], ids) for name, ids in groups.items()}
             pids_after = supervised_pids(env)
+
+            def file_one_more() -> str:
+                late = Load(base, load.citizens, {}, 0, 0)
+                with httpx.Client(timeout=20) as client:
+                    response = late._post_until_stored(client, "late", f"{base}/api/public/tickets/",
+                                                       load.citizens.payload(999_999), {"Idempotency-Key": "fo-late"})
+                assert response is not None and response.status_code == 201, "the late complaint was not stored"
+                return load.citizens.mobile(999_999)
+
+            pitr = restore_and_check(cluster, env["DATABASE_URL"], [load.citizens.mobile(i) for i in load.complaints],
+                                     file_one_more)
             rejoined = wait_for(lambda: cluster.replica_streaming() and len(cluster.cluster_state()) == 2, 120,
                                 "the old primary to rejoin")
             print(f"\nafter the drill:\n{cluster.patronictl('list')}", flush=True)
         except Exception as exc:  # noqa: BLE001 - reported with the logs below
             failures.append(f"drill aborted: {type(exc).__name__}: {exc}")
             print((workdir / "prod.log").read_text(errors="replace")[-4000:])
-            switches, load, actual, pids_before, pids_after, rejoined = [], None, {}, {}, {}, False
+            switches, load, actual, pids_before, pids_after, rejoined, pitr = [], None, {}, {}, {}, False, {}
         finally:
             if prod.poll() is None:
                 os.killpg(prod.pid, signal.SIGTERM)
@@ -256,6 +270,7 @@ def main() -> int:
 
         if load is not None:
             failures += report(load, switches, actual, expected, env, args, pids_before, pids_after, rejoined)
+            failures += report_pitr(pitr)
     print(f"\nload at the end: {os.getloadavg()}")
     print("FAILED:\n  " + "\n  ".join(failures) if failures else "all checks passed")
     if not args.keep:
@@ -317,6 +332,20 @@ def report(load, switches, actual, expected, env, args, pids_before, pids_after,
         failures.append(f"unclean failures: {len(bad)} non-503 errors, {no_retry_after} 503 without Retry-After")
     if not rejoined:
         failures.append("the old primary did not rejoin")
+    return failures
+
+
+def report_pitr(pitr: dict) -> list[str]:
+    if not pitr.get("ok"):
+        return [f"point-in-time restore failed: {pitr.get('output', '')}"]
+    print(f"point-in-time restore (bin/pitr-restore) to {pitr['target']}: {pitr['restore_s']:.0f} s; of "
+          f"{pitr['acknowledged']} complaints acknowledged before the target {pitr['missing']} missing in the copy; "
+          f"the one filed after it present: {pitr['late_present']}")
+    failures = []
+    if pitr["missing"]:
+        failures.append(f"the restored copy lacks {pitr['missing']} complaints acknowledged before its target")
+    if pitr["late_present"]:
+        failures.append("the restored copy holds a complaint filed after its target")
     return failures
 
 
