@@ -8,11 +8,18 @@ page's language, with what to do next and the helpline number. API paths keep JS
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+
+from helpdesk.exceptions import (
+    BACKING_SERVICE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    backing_service_unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +97,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: JSON for API clients, the error page for people. Never a traceback."""
+    """500: JSON for API clients, the error page for people. Never a traceback.
+
+    A database or Redis outage met outside a view (in a middleware: the session read, the user's
+    lookup), where neither the API's handler nor BackingServiceMiddleware sees it, is the same
+    503 with Retry-After as inside one: nothing was committed, the client retries (a failover)."""
+    if isinstance(sys.exc_info()[1], BACKING_SERVICE_ERRORS):
+        unavailable = backing_service_unavailable()
+        if _api(request):
+            response = JsonResponse(unavailable.as_dict(), status=503)
+        else:
+            response = HttpResponse(unavailable.detail, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if _api(request):
         return JsonResponse({"code": "server_error", "detail": "Internal error; it has been logged."}, status=500)
     try:

@@ -137,7 +137,9 @@ class Cluster:
     def patroni_config(self, node: int) -> Path:
         pg_port, rest_port = PG_PORTS[node - 1], REST_PORTS[node - 1]
         socket_dir = self.workdir / "sockets"
-        archive = (f"pgbackrest --config={self.workdir / 'pgbackrest.conf'} --stanza={STANZA} archive-push %p")
+        # Per node: both data directories are on this machine, so each names its own as pg1-path.
+        archive = (f"pgbackrest --config={self.workdir / 'pgbackrest.conf'} --stanza={STANZA} "
+                   f"--pg1-path={self.data_dir(node)} archive-push %p")
         config = {
             "scope": SCOPE, "name": f"node{node}",
             "log": {"level": "INFO"},
@@ -152,8 +154,7 @@ class Cluster:
                     "postgresql": {"use_pg_rewind": True, "use_slots": True, "parameters": {
                         "wal_level": "replica", "hot_standby": "on", "wal_log_hints": "on",
                         "max_wal_senders": 10, "max_replication_slots": 10, "max_connections": 200,
-                        "archive_mode": "on", "archive_command": archive, "archive_timeout": 60,
-                        "synchronous_commit": "on"}},
+                        "archive_mode": "on", "archive_timeout": 60, "synchronous_commit": "on"}},
                 },
                 "initdb": [{"encoding": "UTF8"}, {"locale": "C.UTF-8"}, "data-checksums"],
                 "pg_hba": ["local all all trust", "host replication replicator 127.0.0.1/32 trust",
@@ -167,7 +168,7 @@ class Cluster:
                                    "superuser": {"username": "postgres", "password": "postgres"},
                                    "rewind": {"username": "postgres", "password": "postgres"}},
                 "parameters": {"unix_socket_directories": str(socket_dir), "shared_buffers": "64MB",
-                               "fsync": "on"},
+                               "fsync": "on", "archive_command": archive},
                 "pg_hba": ["local all all trust", "host replication replicator 127.0.0.1/32 trust",
                            "host all all 127.0.0.1/32 trust"],
             },
