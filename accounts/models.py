@@ -118,3 +118,6 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+from .token_models import ApiToken  # noqa: E402,F401 - the token model registers with this app

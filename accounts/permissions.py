@@ -15,6 +15,11 @@ from rest_framework.permissions import BasePermission
 from .models import Role
 
 
+def is_admin(user) -> bool:
+    """An administrator (role admin, or a superuser): API tokens, users, configuration."""
+    return bool(user and user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser))
+
+
 def is_desk(user) -> bool:
     return bool(user and user.is_authenticated and user.is_desk)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -402,6 +403,7 @@ class ChangesView(APIView):
 
 class ImportView(APIView):
     permission_classes = [IsSupervisor]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(tags=["bookings: portal"], summary="Upload a portal export (CoWIN JSON or CSV) to import",
                    request={"multipart/form-data": OpenApiTypes.OBJECT}, responses={202: OpenApiTypes.OBJECT})

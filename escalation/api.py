@@ -4,6 +4,7 @@ supervisor's configuration (read), the escalation ledger, the accountability rep
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -258,6 +259,9 @@ class CsvRenderer(BaseRenderer):
             # An error asked for as CSV: its code and message as a two-column table, not a 500.
             rows = [("code", "detail"), (str(data.get("code", "")), str(data.get("detail", "")))]
             return "\r\n".join(",".join(f'"{cell.replace(chr(34), chr(34) * 2)}"' for cell in row) for row in rows) + "\r\n"
+        if not isinstance(data, dict) or "vendors" not in data:
+            # Not the report (OPTIONS metadata asked for with format=csv): as JSON, not a 500.
+            return json.dumps(data).encode()
         return report.to_csv(data)
 
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -435,9 +436,13 @@ ACK_LINK_MAX_AGE = env_int("ACK_LINK_MAX_AGE", 24 * 3600)
 
 # --- DRF --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A staff session (browser, with CSRF), or an API token of a service account (accounts/tokens.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication",
+                                       "accounts.authentication.ServiceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.openapi.HelpdeskAutoSchema",
+    # JSON only: a form or multipart body is answered 415 (the one upload, the portal import, says so).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -450,6 +455,10 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API tokens (django-rest-knox, accounts/tokens.py): hashed at rest, issued and revoked by admins.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "TOKEN_MODEL": KNOX_TOKEN_MODEL}
 SPECTACULAR_SETTINGS = {
     "TITLE": "CG vaccination helpdesk API",
     "DESCRIPTION": "Complaints, SLA escalation, live incident status and registration rebooking.",
@@ -459,6 +468,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The input layer's rules (control characters, idempotency keys, ids) stated in the schema.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "helpdesk.openapi.postprocess_input_rules"],
     "ENUM_NAME_OVERRIDES": {
         "VaccineEnum": "bookings.models.Vaccine",
         "OfflineResultStatusEnum": [("accepted", "accepted"), ("refused", "refused")],

@@ -1,0 +1,214 @@
+"""The API's contract, generated from the code: the one error body, the error statuses each
+operation can answer, the authentication schemes.
+
+Every error the API renders (helpdesk/exceptions.py `api_exception_handler`, the input guard in
+helpdesk/middleware.py, the JSON 404 of helpdesk/errors.py) has one shape, the `Error` component:
+`{"code": "<machine-readable>", "detail": "<sentence>", ...}`, with `errors` (field -> messages) for a
+serializer's validation error and `retry_after` (seconds) for a rate limit. CoWIN's public surface
+(/api/v2/) keeps CoWIN's envelope, `CowinError`: `{"errorCode": "APPOIN...", "error": "..."}`.
+
+`HelpdeskAutoSchema` adds to each operation the error statuses it can answer, from what the view
+declares (authentication, permissions, path parameters, body, method, throttles), each with that
+body, unless the operation documents the status itself with a typed body.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+COWIN_PREFIX = "/api/v2/"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API (helpdesk/exceptions.py)."""
+
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `invalid`, `not_found`, "
+                                           "`illegal_transition`, `throttled`, `backing_service_unavailable`.")
+    detail = serializers.CharField(help_text="What went wrong, as a sentence for a person.")
+    errors = serializers.JSONField(required=False, help_text="Per-field messages of a validation error.")
+    field = serializers.CharField(required=False, help_text="The input that was refused.")
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (rate limits).")
+
+    class Meta:
+        ref_name = "Error"
+
+
+class CowinErrorSerializer(serializers.Serializer):
+    """CoWIN's error envelope, kept on its public surface (/api/v2/)."""
+
+    errorCode = serializers.CharField(help_text="CoWIN's code, e.g. `APPOIN0022` (bad input), `APPOIN0429`.")  # noqa: N815
+    error = serializers.CharField()
+
+    class Meta:
+        ref_name = "CowinError"
+
+
+DESCRIPTIONS = {
+    "400": "Invalid input (a value out of range or of the wrong type, a control character, bad encoding); "
+           "nothing was changed.",
+    "401": "Not authenticated: the bearer token is missing, expired or not valid.",
+    "403": "Forbidden: not logged in (no session, or no CSRF header with a session), an API token refused, "
+           "or the role may not do this.",
+    "404": "Not found, or outside the caller's scope (reported the same way).",
+    "409": "Conflict with the current state (an illegal status move, a stale version, a duplicate); "
+           "nothing was changed.",
+    "413": "The body is larger than the server accepts (MAX_BODY_BYTES).",
+    "415": "Unsupported media type: the body must be application/json.",
+    "429": "Too many requests: wait `retry_after` seconds (also in the Retry-After header).",
+    "503": "A backing service (database, Redis) is briefly unavailable: nothing was saved; retry after "
+           "Retry-After seconds, with the same Idempotency-Key.",
+}
+BODY_METHODS = ("POST", "PUT", "PATCH")
+# Query parameters that name something which may not exist (answered 404, like an unknown id).
+LOOKUP_QUERY = {"page", "cursor", "district", "district_id", "centre", "center_id", "pincode", "vendor", "component",
+                "incident", "ticket", "number", "session_id", "beneficiary", "reference_id"}
+
+
+class HelpdeskAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        error = CowinErrorSerializer if self.path.startswith(COWIN_PREFIX) else ErrorSerializer
+        query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        for code in self.error_statuses(query):
+            existing = responses.get(code)
+            if existing is not None and not _free_form(existing):
+                continue
+            description = (existing or {}).get("description") or DESCRIPTIONS[code]
+            responses[code] = self._get_response_for_code(OpenApiResponse(error, description=description), code)
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def error_statuses(self, query: set[str]) -> list[str]:
+        """The error statuses this operation can answer, from the view's declarations."""
+        view = self.view
+        codes = {"400", "503"}  # the input guard checks every request; any request may meet an outage
+        authenticators = view.get_authenticators() if hasattr(view, "get_authenticators") else []
+        if authenticators:
+            # A malformed or refused `Authorization` header fails authentication on any operation;
+            # DRF answers 401 when the first scheme names a challenge (the citizen's bearer), else 403.
+            codes.add("401" if authenticators[0].authenticate_header(None) else "403")
+        permissions = view.get_permissions() if hasattr(view, "get_permissions") else []
+        if any(not isinstance(p, AllowAny) for p in permissions):
+            codes.add("403")
+        if "{" in self.path or query & LOOKUP_QUERY:
+            codes.add("404")  # an unknown id, page, district or centre, or one outside the caller's scope
+        if self.method in BODY_METHODS:
+            codes |= {"413", "415"}
+        if self.method in BODY_METHODS or self.method == "DELETE":
+            codes.add("409")
+        if getattr(view, "throttle_classes", None):
+            codes.add("429")
+        return sorted(codes)
+
+
+def _free_form(response: dict) -> bool:
+    """A response declared as a bare object (no properties, no reference)."""
+    content = response.get("content") or {}
+    if not content:
+        return True
+    schema = next(iter(content.values())).get("schema") or {}
+    return schema.get("type") == "object" and not schema.get("properties") and "$ref" not in schema
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ServiceTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`: an API token of a service account, issued by an admin "
+                           "(admin site, or `manage.py api_token create`). No CSRF header needed.",
+        }
+
+
+# --- The input layer's rules, stated in the schema ----------------------------------------------
+# The input guard (helpdesk/inputs.py) refuses control characters in every path, query value and
+# header, and in JSON strings (where tab, newline and carriage return are allowed); the keys of a
+# JSON object too. The schema says so, so that a request valid by the schema is one the server takes.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_HEADER = "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"
+UUID_NAMES = {"appointment_id", "session_id", "txnId", "beneficiary_id"}
+
+
+def _number_pattern() -> str:
+    from tickets.numbers import ALPHABET, LENGTH
+
+    letters = ALPHABET + ALPHABET.lower()
+    half = LENGTH // 2
+    return f"^[{letters}]{{{LENGTH}}}$|^[{letters}]{{{half}}}-[{letters}]{{{LENGTH - half}}}$"
+
+
+def _idempotency_pattern() -> str:
+    from accounts.idempotency import _KEY_RE
+
+    return _KEY_RE.pattern
+
+
+def _constrain_string(schema: dict, pattern: str) -> None:
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema and "format" not in schema:
+        schema["pattern"] = pattern
+
+
+def _constrain_parameter(parameter: dict) -> None:
+    schema = parameter.get("schema") or {}
+    name, where = parameter.get("name"), parameter.get("in")
+    if name == "Idempotency-Key" and where == "header":
+        schema.update({"type": "string", "pattern": _idempotency_pattern(), "maxLength": 100})
+    elif name == "number" and where == "path":
+        schema.update({"type": "string", "pattern": _number_pattern()})
+    elif name in UUID_NAMES and schema.get("type") == "string":
+        schema["format"] = "uuid"
+    _constrain_string(schema, NO_CONTROL_HEADER if where == "header" else NO_CONTROL)
+    for item in (schema.get("items"),):
+        if isinstance(item, dict):
+            _constrain_string(item, NO_CONTROL)
+
+
+def _constrain_body(schema: dict, seen: set[int]) -> None:
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return
+    seen.add(id(schema))
+    if schema.get("type") == "object" or "properties" in schema:
+        schema.setdefault("propertyNames", {"pattern": NO_CONTROL})
+        for name, prop in (schema.get("properties") or {}).items():
+            if name in UUID_NAMES and isinstance(prop, dict) and prop.get("type") == "string":
+                prop.setdefault("format", "uuid")
+            _constrain_body(prop, seen)
+        if isinstance(schema.get("additionalProperties"), dict):
+            _constrain_body(schema["additionalProperties"], seen)
+    _constrain_string(schema, NO_CONTROL_TEXT)
+    for key in ("items", "allOf", "anyOf", "oneOf"):
+        value = schema.get(key)
+        for sub in value if isinstance(value, list) else [value]:
+            _constrain_body(sub, seen)
+
+
+def postprocess_input_rules(result, generator, request, public):
+    """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS: the input layer's rules on every parameter and
+    every request body (components named *Request, and inline request schemas)."""
+    seen: set[int] = set()
+    for name, schema in (result.get("components", {}).get("schemas") or {}).items():
+        if name.endswith("Request"):
+            _constrain_body(schema, seen)
+    for item in (result.get("paths") or {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                _constrain_parameter(parameter)
+            for media in (operation.get("requestBody", {}).get("content") or {}).values():
+                schema = media.get("schema") or {}
+                if "$ref" not in schema:
+                    _constrain_body(schema, seen)
+    return result
