@@ -52,7 +52,7 @@ class OtpRequestView(APIView):
                    description="Always answers the same shape: it never reveals whether the mobile is registered. "
                                "429 with Retry-After past the per-IP, per-mobile or resend limits.",
                    examples=[OpenApiExample("request", value={"mobile": "9876543210"}, request_only=True),
-                             OpenApiExample("response", value={"txnId": "3f0e…", "expires_in": 180}, response_only=True)],
+                             OpenApiExample("response", value={"txnId": "3f0e2b1c-5d4a-4e8f-9a7b-1c2d3e4f5a6b", "expires_in": 180}, response_only=True)],
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                                 description="a retry with the same key replays the txnId (no second SMS)")])
     @idempotent
@@ -69,7 +69,7 @@ class OtpConfirmView(APIView):
 
     @extend_schema(tags=TAG_CITIZEN, request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
                    summary="Confirm the OTP; returns a bearer token valid 15 minutes",
-                   examples=[OpenApiExample("request", value={"txnId": "3f0e…", "otp": "123456"}, request_only=True),
+                   examples=[OpenApiExample("request", value={"txnId": "3f0e2b1c-5d4a-4e8f-9a7b-1c2d3e4f5a6b", "otp": "123456"}, request_only=True),
                              OpenApiExample("response", value={"token": "…", "expires_in": 900}, response_only=True)])
     def post(self, request):
         data = inputs.body(request.data)

@@ -135,10 +135,16 @@ class ServiceTokenScheme(OpenApiAuthenticationExtension):
 # The input guard (helpdesk/inputs.py) refuses control characters in every path, query value and
 # header, and in JSON strings (where tab, newline and carriage return are allowed); the keys of a
 # JSON object too. The schema says so, so that a request valid by the schema is one the server takes.
-NO_CONTROL = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
-NO_CONTROL_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
-NO_CONTROL_HEADER = "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"
+# The characters themselves, not regex escapes: every regex dialect reads a literal range the same.
+NO_CONTROL = "^[^\x00-\x1f\x7f-\x9f]*$"
+NO_CONTROL_TEXT = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+NO_CONTROL_HEADER = "^[^\x00-\x08\x0a-\x1f\x7f]*$"
 UUID_NAMES = {"appointment_id", "session_id", "txnId", "beneficiary_id"}
+# helpdesk/validation.py: an Indian mobile (a +91, 91 or 0 prefix allowed), a Chhattisgarh PIN code.
+MOBILE = "^(\\+91|91|0)?[6-9][0-9]{9}$"
+NAMED_PATTERNS = {"mobile": MOBILE, "sender": MOBILE, "pincode": "^49[0-9]{4}$"}
+# CoWIN's surface: dates are dd-mm-yyyy, ids are positive.
+COWIN_DATE = "^(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])-20[0-9]{2}$"
 
 
 def _number_pattern() -> str:
@@ -160,7 +166,7 @@ def _constrain_string(schema: dict, pattern: str) -> None:
         schema["pattern"] = pattern
 
 
-def _constrain_parameter(parameter: dict) -> None:
+def _constrain_parameter(parameter: dict, *, cowin: bool = False) -> None:
     schema = parameter.get("schema") or {}
     name, where = parameter.get("name"), parameter.get("in")
     if name == "Idempotency-Key" and where == "header":
@@ -169,6 +175,12 @@ def _constrain_parameter(parameter: dict) -> None:
         schema.update({"type": "string", "pattern": _number_pattern()})
     elif name in UUID_NAMES and schema.get("type") == "string":
         schema["format"] = "uuid"
+    elif name in NAMED_PATTERNS and schema.get("type") == "string":
+        schema.setdefault("pattern", NAMED_PATTERNS[name])
+    elif cowin and name == "date" and schema.get("type") == "string":
+        schema.setdefault("pattern", COWIN_DATE)
+    if cowin and schema.get("type") == "integer":
+        schema.setdefault("minimum", 1)
     _constrain_string(schema, NO_CONTROL_HEADER if where == "header" else NO_CONTROL)
     for item in (schema.get("items"),):
         if isinstance(item, dict):
@@ -181,9 +193,17 @@ def _constrain_body(schema: dict, seen: set[int]) -> None:
     seen.add(id(schema))
     if schema.get("type") == "object" or "properties" in schema:
         schema.setdefault("propertyNames", {"pattern": NO_CONTROL})
+        if schema.get("properties") and "additionalProperties" not in schema:
+            # helpdesk.inputs.body(allowed=...): a field the operation does not declare is refused.
+            schema["additionalProperties"] = False
+        required = set(schema.get("required") or ())
         for name, prop in (schema.get("properties") or {}).items():
+            if name in required and isinstance(prop, dict) and prop.get("type") == "string":
+                prop.setdefault("minLength", 1)  # a required field must not be empty
             if name in UUID_NAMES and isinstance(prop, dict) and prop.get("type") == "string":
                 prop.setdefault("format", "uuid")
+            if name in NAMED_PATTERNS and isinstance(prop, dict) and prop.get("type") == "string":
+                prop.setdefault("pattern", NAMED_PATTERNS[name])
             _constrain_body(prop, seen)
         if isinstance(schema.get("additionalProperties"), dict):
             _constrain_body(schema["additionalProperties"], seen)
@@ -201,12 +221,12 @@ def postprocess_input_rules(result, generator, request, public):
     for name, schema in (result.get("components", {}).get("schemas") or {}).items():
         if name.endswith("Request"):
             _constrain_body(schema, seen)
-    for item in (result.get("paths") or {}).values():
+    for path, item in (result.get("paths") or {}).items():
         for operation in item.values():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
-                _constrain_parameter(parameter)
+                _constrain_parameter(parameter, cowin=path.startswith(COWIN_PREFIX))
             for media in (operation.get("requestBody", {}).get("content") or {}).values():
                 schema = media.get("schema") or {}
                 if "$ref" not in schema:

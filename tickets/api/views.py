@@ -36,7 +36,7 @@ from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, Ticket
 from tickets.numbers import normalise_number
 from tickets.services import Actor
 
-from . import lists, parsing
+from . import lists, parsing, schemas
 from .representation import comment_dict, event_dict, public_ticket_dict, ticket_dict
 from .throttles import AnonIpThrottle, AnonMobileThrottle
 
@@ -125,7 +125,7 @@ class TicketListCreate(StaffView):
     @extend_schema(
         summary="List tickets in the caller's scope: saved views, filters, search, sort", operation_id="tickets_list",
         parameters=lists.LIST_PARAMETERS,
-        responses={200: GENERIC, 400: GENERIC, 404: GENERIC},
+        responses={200: schemas.TicketPage, 400: GENERIC, 404: GENERIC},
         examples=[OpenApiExample("Page", response_only=True, value={
             "count": 1, "count_capped": False, "view": "open", "sort": "priority", "next": None, "previous": None,
             "results": [TICKET_EXAMPLE]}),
@@ -151,7 +151,7 @@ class TicketListCreate(StaffView):
             "channel": serializers.ChoiceField(["phone", "web", "api", "sms"], required=False),
             "attach_to_open": serializers.BooleanField(required=False, default=True),
         }),
-        responses={201: GENERIC, 200: GENERIC, 400: GENERIC, 422: GENERIC},
+        responses={201: schemas.TicketCreated, 200: schemas.TicketCreated, 400: GENERIC, 422: GENERIC},
         examples=[
             OpenApiExample("Phone call", request_only=True, value={
                 "district": 1, "category": "otp-not-received", "description": "OTP does not arrive",
@@ -198,14 +198,14 @@ class TeamViews(lists.TeamViewList, StaffView):
 
 
 class TicketDetail(StaffView):
-    @extend_schema(summary="One ticket (404 outside the caller's scope)", responses={200: GENERIC, 404: GENERIC},
+    @extend_schema(summary="One ticket (404 outside the caller's scope)", responses={200: schemas.TicketOut, 404: GENERIC},
                    examples=[OpenApiExample("Ticket", response_only=True, value=TICKET_EXAMPLE)])
     def get(self, request, number):
         return Response(ticket_dict(self.ticket(request, number)))
 
 
 class TicketComments(StaffView):
-    @extend_schema(summary="The ticket's comments (public replies and internal notes)", responses={200: GENERIC})
+    @extend_schema(summary="The ticket's comments (public replies and internal notes)", responses={200: schemas.CommentList})
     def get(self, request, number):
         ticket = self.ticket(request, number)
         return Response({"results": [comment_dict(c) for c in selectors.staff_thread(ticket)]})
@@ -216,7 +216,7 @@ class TicketComments(StaffView):
         request=inline_serializer("CommentCreate", {
             "body": serializers.CharField(max_length=5000), "public": serializers.BooleanField(default=False),
             "expected_version": serializers.IntegerField(required=False)}),
-        responses={201: GENERIC, 409: GENERIC},
+        responses={201: schemas.CommentOut, 409: GENERIC},
         examples=[OpenApiExample("Public reply", request_only=True,
                                  value={"body": "OTP service restored, please retry.", "public": True,
                                         "expected_version": 3}), STALE_409],
@@ -239,7 +239,7 @@ class TicketComments(StaffView):
 class TicketEvents(StaffView):
     @extend_schema(summary="The ticket's timeline (append-only events)",
                    parameters=[OpenApiParameter("after", int, description="only events with a larger id")],
-                   responses={200: GENERIC})
+                   responses={200: schemas.EventList})
     def get(self, request, number):
         ticket = self.ticket(request, number)
         raw = request.query_params.get("after", "0")
@@ -259,7 +259,7 @@ class TicketTransition(StaffView):
             "to": serializers.ChoiceField([s for s in TicketStatus.values if s != "merged"]),
             "note": serializers.CharField(required=False), "vendor": serializers.CharField(required=False),
             "expected_version": serializers.IntegerField(required=False)}),
-        responses={200: GENERIC, 409: GENERIC},
+        responses={200: schemas.TicketOut, 409: GENERIC},
         examples=[OpenApiExample("Resolve", request_only=True, value={"to": "resolved", "expected_version": 4}),
                   ERROR_409, STALE_409],
     )
@@ -284,7 +284,7 @@ class TicketAssign(StaffView):
     @extend_schema(summary="Assign (or unassign with null)", parameters=[IDEMPOTENCY],
                    request=inline_serializer("Assign", {"assignee": serializers.IntegerField(allow_null=True),
                                                         "expected_version": serializers.IntegerField(required=False)}),
-                   responses={200: GENERIC},
+                   responses={200: schemas.TicketOut},
                    examples=[OpenApiExample("Assign", request_only=True, value={"assignee": 7})])
     @idempotent
     def post(self, request, number):
@@ -307,7 +307,7 @@ class TicketPriority(StaffView):
     @extend_schema(summary="Set the priority", parameters=[IDEMPOTENCY],
                    request=inline_serializer("SetPriority", {"priority": serializers.ChoiceField(["P1", "P2", "P3", "P4"]),
                                                              "expected_version": serializers.IntegerField(required=False)}),
-                   responses={200: GENERIC}, examples=[OpenApiExample("P1", request_only=True, value={"priority": "P1"})])
+                   responses={200: schemas.TicketOut}, examples=[OpenApiExample("P1", request_only=True, value={"priority": "P1"})])
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
@@ -321,7 +321,7 @@ class TicketCategory(StaffView):
     @extend_schema(summary="Set the category", parameters=[IDEMPOTENCY],
                    request=inline_serializer("SetCategory", {"category": serializers.CharField(),
                                                              "expected_version": serializers.IntegerField(required=False)}),
-                   responses={200: GENERIC},
+                   responses={200: schemas.TicketOut},
                    examples=[OpenApiExample("Category", request_only=True, value={"category": "portal-down"})])
     @idempotent
     def post(self, request, number):
@@ -338,7 +338,7 @@ class TicketMerge(StaffView):
     @extend_schema(summary="Merge duplicates into this ticket (supervisors)", parameters=[IDEMPOTENCY],
                    request=inline_serializer("Merge", {"tickets": serializers.ListField(child=serializers.CharField()),
                                                        "note": serializers.CharField(required=False)}),
-                   responses={200: GENERIC, 409: GENERIC},
+                   responses={200: schemas.TicketOut, 409: GENERIC},
                    examples=[OpenApiExample("Merge two", request_only=True,
                                             value={"tickets": ["K7M4QX2P", "A2C3-D4E6"], "note": "same outage"})])
     @idempotent
@@ -363,7 +363,7 @@ class TicketMerge(StaffView):
 class TicketIncident(StaffView):
     @extend_schema(summary="Link to an incident (null unlinks)", parameters=[IDEMPOTENCY],
                    request=inline_serializer("LinkIncident", {"incident": serializers.IntegerField(allow_null=True)}),
-                   responses={200: GENERIC}, examples=[OpenApiExample("Link", request_only=True, value={"incident": 3})])
+                   responses={200: schemas.TicketOut}, examples=[OpenApiExample("Link", request_only=True, value={"incident": 3})])
     @idempotent
     def post(self, request, number):
         from live.models import Incident
@@ -382,7 +382,7 @@ class TicketIncident(StaffView):
 class TicketContacted(StaffView):
     @extend_schema(summary="Record a call back to the citizen (counts as first response)", parameters=[IDEMPOTENCY],
                    request=inline_serializer("Contacted", {"note": serializers.CharField(required=False)}),
-                   responses={200: GENERIC})
+                   responses={200: schemas.TicketOut})
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
@@ -395,7 +395,7 @@ class TicketContacted(StaffView):
 class TicketRegistration(StaffView):
     @extend_schema(summary="Attach the caller's 14-digit registration reference", parameters=[IDEMPOTENCY],
                    request=inline_serializer("AttachRegistration", {"reference_id": serializers.CharField()}),
-                   responses={200: GENERIC},
+                   responses={200: schemas.TicketOut},
                    examples=[OpenApiExample("Attach", request_only=True, value={"reference_id": "12345678901234"})])
     @idempotent
     def post(self, request, number):
@@ -410,7 +410,7 @@ class CallerLookup(StaffView):
     permission_classes = [IsDesk]
 
     @extend_schema(summary="Find a caller's tickets by mobile, ticket number or registration reference (logged)",
-                   parameters=[OpenApiParameter("q", str, required=True)], responses={200: GENERIC, 400: GENERIC})
+                   parameters=[OpenApiParameter("q", str, required=True)], responses={200: schemas.CallerLookupOut, 400: GENERIC})
     def get(self, request):
         kind, _value, tickets = selectors.caller_lookup(user=request.user, query=request.query_params.get("q"))
         return Response({"matched_by": kind, "open": [t.number for t in tickets if t.status in OPEN_STATUSES],
@@ -421,7 +421,7 @@ class CategoryList(BaseView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(summary="Complaint categories (bilingual)", responses={200: GENERIC})
+    @extend_schema(summary="Complaint categories (bilingual)", responses={200: schemas.CategoryList})
     def get(self, request):
         return Response({"results": [{"code": c.code, "name_en": c.name_en, "name_hi": c.name_hi,
                                       "default_priority": c.default_priority} for c in intake.categories().values()]})
@@ -439,7 +439,7 @@ class PublicTicketCreate(PublicView):
             "description": serializers.CharField(max_length=5000),
             "reference_id": serializers.CharField(required=False, help_text="14 digits"),
             "language": serializers.ChoiceField(["en", "hi"], required=False)}),
-        responses={201: GENERIC, 200: GENERIC, 400: GENERIC, 429: GENERIC},
+        responses={201: schemas.PublicTicketCreated, 200: schemas.PublicTicketCreated, 400: GENERIC, 429: GENERIC},
         examples=[
             OpenApiExample("Complaint", request_only=True, value={
                 "name": "Sita", "mobile": "9876504321", "district": 1, "category": "otp-not-received",
@@ -470,7 +470,7 @@ class PublicStatus(PublicView):
         summary="Status by ticket number + mobile. Whatever is wrong, the answer is the same 404.",
         auth=[], request=inline_serializer("StatusLookup", {"number": serializers.CharField(),
                                                             "mobile": serializers.CharField()}),
-        responses={200: GENERIC, 404: GENERIC, 429: GENERIC},
+        responses={200: schemas.PublicTicketOut, 404: GENERIC, 429: GENERIC},
         examples=[OpenApiExample("Lookup", request_only=True, value={"number": "K7M4-QX2P", "mobile": "9876504321"}),
                   OpenApiExample("Not found", status_codes=["404"], response_only=True,
                                  value={"code": "not_found", "detail": "Ticket not found."})],
@@ -485,7 +485,7 @@ class PublicStatus(PublicView):
 
 class PublicThread(PublicView):
     @extend_schema(summary="The citizen's own ticket through the secret link from the SMS", auth=[],
-                   responses={200: GENERIC, 404: GENERIC})
+                   responses={200: schemas.PublicTicketOut, 404: GENERIC})
     def get(self, request, number, secret):
         ticket = selectors.ticket_get_by_secret(number=number, secret=secret)
         return Response(public_ticket_dict(ticket, selectors.public_thread(ticket)))
@@ -493,7 +493,7 @@ class PublicThread(PublicView):
     @extend_schema(summary="The citizen replies (reopens a resolved ticket, resumes one awaiting the citizen)",
                    auth=[], parameters=[IDEMPOTENCY], operation_id="public_ticket_reply",
                    request=inline_serializer("CitizenReply", {"body": serializers.CharField(max_length=5000)}),
-                   responses={201: GENERIC, 404: GENERIC, 409: GENERIC},
+                   responses={201: schemas.PublicTicketOut, 404: GENERIC, 409: GENERIC},
                    examples=[OpenApiExample("Reply", request_only=True, value={"body": "Still no OTP today."})])
     @idempotent
     def post(self, request, number, secret):
@@ -533,7 +533,7 @@ class SmsInbound(BaseView):
         summary="Inbound SMS webhook (header X-Gateway-Key)", auth=[],
         request=inline_serializer("InboundSms", {"sender": serializers.CharField(), "text": serializers.CharField(),
                                                  "id": serializers.CharField(required=False)}),
-        responses={200: GENERIC, 400: GENERIC, 403: GENERIC},
+        responses={200: schemas.SmsInboundOut, 400: GENERIC, 403: GENERIC},
         examples=[OpenApiExample("Status request", request_only=True,
                                  value={"sender": "+919876504321", "text": "STATUS K7M4QX2P", "id": "gw-881"}),
                   OpenApiExample("Handled", response_only=True, value={"action": "status_sent"})],
