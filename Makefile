@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search bench-offline clean e2e fuzz fuzz-long faults soak failover
+.PHONY: run test prod lint fmt bench-intake bench-sweep bench-fanout bench-bookings bench-dashboards bench-search bench-offline clean e2e fuzz fuzz-long fuzz-outside faults soak failover
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ fuzz: $(STAMP)
 
 fuzz-long: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/fuzz -q $(PYTEST_ARGS)
+
+## fuzz-outside: schemathesis --checks all over TCP against gunicorn + uvicorn (production mode), every role;
+## needs PostgreSQL: DATABASE_URL=postgres://... make fuzz-outside
+fuzz-outside: $(STAMP)
+	FUZZ_OUTSIDE_EXAMPLES=$${FUZZ_OUTSIDE_EXAMPLES:-25} FUZZ_OUTSIDE_PHASES=$${FUZZ_OUTSIDE_PHASES:-examples,coverage,fuzzing,stateful} \
+	  $(BIN)/python -m pytest tests/fuzz/test_outside.py -v $(PYTEST_ARGS)
 
 faults: $(STAMP)
 	$(BIN)/python -m pytest tests/faults -v -s -rxs $(PYTEST_ARGS)

@@ -136,7 +136,7 @@ class CitizenRebookView(APIView):
                                "dose2_vaccine_mismatch, dose2_too_early, APPOIN0040 (full: the old booking stays), "
                                "stale_version, not_found.",
                    examples=[OpenApiExample("request", request_only=True, value={
-                       "session_id": "9b2f…", "slot": "09:00AM-11:00AM", "expected_version": 1})])
+                       "session_id": "9b2f4c1e-2d3a-4b5c-8d6e-7f8091a2b3c4", "slot": "09:00AM-11:00AM", "expected_version": 1})])
     @idempotent
     def post(self, request, appointment_id: str):
         data = inputs.body(request.data)
@@ -222,7 +222,7 @@ class StaffRebookView(APIView):
                    summary="Rebook on a caller's behalf (reason required; may exceed the citizen limit)",
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
                    examples=[OpenApiExample("request", request_only=True, value={
-                       "session_id": "9b2f…", "slot": "09:00AM-11:00AM", "expected_version": 3,
+                       "session_id": "9b2f4c1e-2d3a-4b5c-8d6e-7f8091a2b3c4", "slot": "09:00AM-11:00AM", "expected_version": 3,
                        "reason": "Caller's centre closed"})])
     @idempotent
     def post(self, request, appointment_id: str):
@@ -341,7 +341,7 @@ class ManualRegistrationView(APIView):
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
                    examples=[OpenApiExample("request", request_only=True, value={
                        "name": "Ramesh Kumar", "birth_year": 1980, "gender": "M", "mobile": "9876500000",
-                       "district_id": 109, "channel": "onsite", "session_id": "9b2f…",
+                       "district_id": 109, "channel": "onsite", "session_id": "9b2f4c1e-2d3a-4b5c-8d6e-7f8091a2b3c4",
                        "slot": "09:00AM-11:00AM", "dose": 1}),
                              OpenApiExample("dose 2, a district created in 2022", request_only=True, value={
                        "name": "Sita Bai", "birth_year": 1970, "gender": "F", "district_code": "sakti",

@@ -118,7 +118,7 @@ class TicketProgress(BaseView):
         request=inline_serializer("Progress", {"eta": serializers.DateTimeField(), "note": serializers.CharField()}),
         responses={200: GENERIC, 400: GENERIC},
         examples=[OpenApiExample("Progress", request_only=True,
-                                 value={"eta": "2026-05-03T14:00:00+05:30", "note": "DB failover in progress"})],
+                                 value={"eta": "2027-05-03T14:00:00+05:30", "note": "DB failover in progress"})],
     )
     @idempotent
     def post(self, request, number):

@@ -97,8 +97,10 @@ class HelpdeskAutoSchema(AutoSchema):
         permissions = view.get_permissions() if hasattr(view, "get_permissions") else []
         if any(not isinstance(p, AllowAny) for p in permissions):
             codes.add("403")
-        if "{" in self.path or query & LOOKUP_QUERY:
-            codes.add("404")  # an unknown id, page, district or centre, or one outside the caller's scope
+        if "{" in self.path or query & LOOKUP_QUERY or self.method in BODY_METHODS:
+            # An unknown id, page, district or centre, or one outside the caller's scope; a write's
+            # body may name one too (a ticket, an incident, a registration).
+            codes.add("404")
         if self.method in BODY_METHODS:
             codes |= {"413", "415"}
         if self.method in BODY_METHODS or self.method == "DELETE":
@@ -143,6 +145,12 @@ UUID_NAMES = {"appointment_id", "session_id", "txnId", "beneficiary_id"}
 # helpdesk/validation.py: an Indian mobile (a +91, 91 or 0 prefix allowed), a Chhattisgarh PIN code.
 MOBILE = "^(\\+91|91|0)?[6-9][0-9]{9}$"
 NAMED_PATTERNS = {"mobile": MOBILE, "sender": MOBILE, "pincode": "^49[0-9]{4}$"}
+# Integer query parameters and their bounds (helpdesk.inputs.positive_int and the views' limits).
+QUERY_RANGES = {"hours": (1, 24), "limit": (1, 1000), "district": (1, 2**63 - 1), "page": (1, 2**31 - 1),
+                "after": (0, 2**63 - 1), "since": (0, 2**63 - 1)}
+# Integer body fields that name a row or a version: helpdesk.inputs takes 1 .. 2**53 - 1.
+ID_FIELDS = {"expected_version", "assignee", "incident", "ticket_id", "survivor", "district", "district_id",
+             "vendor_id", "user", "user_id"}
 # CoWIN's surface: dates are dd-mm-yyyy, ids are positive.
 COWIN_DATE = "^(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])-20[0-9]{2}$"
 
@@ -181,6 +189,10 @@ def _constrain_parameter(parameter: dict, *, cowin: bool = False) -> None:
         schema.setdefault("pattern", COWIN_DATE)
     if cowin and schema.get("type") == "integer":
         schema.setdefault("minimum", 1)
+    elif where == "query" and name in QUERY_RANGES and schema.get("type") == "integer":
+        low, high = QUERY_RANGES[name]
+        schema.setdefault("minimum", low)
+        schema.setdefault("maximum", high)
     _constrain_string(schema, NO_CONTROL_HEADER if where == "header" else NO_CONTROL)
     for item in (schema.get("items"),):
         if isinstance(item, dict):
@@ -204,6 +216,9 @@ def _constrain_body(schema: dict, seen: set[int]) -> None:
                 prop.setdefault("format", "uuid")
             if name in NAMED_PATTERNS and isinstance(prop, dict) and prop.get("type") == "string":
                 prop.setdefault("pattern", NAMED_PATTERNS[name])
+            if name in ID_FIELDS and isinstance(prop, dict) and prop.get("type") == "integer":
+                prop.setdefault("minimum", 1)
+                prop.setdefault("maximum", 2**53 - 1)
             _constrain_body(prop, seen)
         if isinstance(schema.get("additionalProperties"), dict):
             _constrain_body(schema["additionalProperties"], seen)
@@ -212,6 +227,25 @@ def _constrain_body(schema: dict, seen: set[int]) -> None:
         value = schema.get(key)
         for sub in value if isinstance(value, list) else [value]:
             _constrain_body(sub, seen)
+
+
+JSON_VALUE = "AnyJsonValue"
+
+
+def _json_value_component() -> dict:
+    """Any JSON value the input guard lets through: strings, and keys at any depth, without
+    control characters (for the operations whose body takes fields beyond those it names)."""
+    ref = {"$ref": f"#/components/schemas/{JSON_VALUE}"}
+    return {"nullable": True, "anyOf": [
+        {"type": "string", "pattern": NO_CONTROL_TEXT}, {"type": "number"}, {"type": "boolean"},
+        {"type": "array", "items": ref},
+        {"type": "object", "propertyNames": {"pattern": NO_CONTROL}, "additionalProperties": ref},
+    ]}
+
+
+def _free_form_body(schema: dict) -> bool:
+    return schema.get("type") == "object" and not schema.get("properties") and schema.get(
+        "additionalProperties", True) in (True, {})
 
 
 def postprocess_input_rules(result, generator, request, public):
@@ -229,6 +263,10 @@ def postprocess_input_rules(result, generator, request, public):
                 _constrain_parameter(parameter, cowin=path.startswith(COWIN_PREFIX))
             for media in (operation.get("requestBody", {}).get("content") or {}).values():
                 schema = media.get("schema") or {}
+                if _free_form_body(schema):
+                    schema["additionalProperties"] = {"$ref": f"#/components/schemas/{JSON_VALUE}"}
+                    result.setdefault("components", {}).setdefault("schemas", {})[JSON_VALUE] = (
+                        _json_value_component())
                 if "$ref" not in schema:
                     _constrain_body(schema, seen)
     return result

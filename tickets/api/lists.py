@@ -92,11 +92,11 @@ class TicketBulk:
         responses={200: GENERIC, 400: GENERIC, 403: GENERIC},
         examples=[
             OpenApiExample("Assign", request_only=True,
-                           value={"action": "assign", "tickets": ["K7M4QX2P", "R2D2C3PO"], "assignee": 7}),
+                           value={"action": "assign", "tickets": ["K7M4QX2P", "Q9Q9Q9Q9"], "assignee": 7}),
             OpenApiExample("Results", response_only=True, status_codes=["200"], value={
                 "action": "assign", "ok": 1, "refused": 1, "results": [
                     {"number": "K7M4QX2P", "ok": True, "code": "ok", "detail": ""},
-                    {"number": "R2D2C3PO", "ok": False, "code": "not_found", "detail": "Ticket not found."}]}),
+                    {"number": "Q9Q9Q9Q9", "ok": False, "code": "not_found", "detail": "Ticket not found."}]}),
             OpenApiExample("Too many", response_only=True, status_codes=["400"], value={
                 "code": "too_many_tickets", "detail": "At most 500 tickets at once (501 chosen).", "field": "tickets",
                 "max": 500}),

@@ -260,7 +260,7 @@ class TicketTransition(StaffView):
             "note": serializers.CharField(required=False), "vendor": serializers.CharField(required=False),
             "expected_version": serializers.IntegerField(required=False)}),
         responses={200: schemas.TicketOut, 409: GENERIC},
-        examples=[OpenApiExample("Resolve", request_only=True, value={"to": "resolved", "expected_version": 4}),
+        examples=[OpenApiExample("Resolve", request_only=True, value={"to": "resolved", "expected_version": 4, "note": "OTP gateway restored; please try again."}),
                   ERROR_409, STALE_409],
     )
     @idempotent

@@ -18,6 +18,9 @@ from tickets.services import Actor
 from . import parsing
 from .views import BaseView, StaffView
 
+# tickets/tags.py: a tag is lower-cased, spaces become dashes; what it accepts, as a pattern.
+TAG_INPUT = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
+
 CANNED_EXAMPLE = {"id": 3, "title": "OTP delay", "body_en": "Ticket {number}: OTPs are delayed, expected fixed by {eta}.",
                   "body_hi": "टिकट {number}: OTP में देरी है, {eta} तक ठीक होने की उम्मीद।", "is_active": True,
                   "usage_count": 12}
@@ -80,8 +83,8 @@ class CannedDetail(BaseView):
 
 class TicketTags(StaffView):
     @extend_schema(summary="Add or remove a ticket's tags (desk staff)",
-                   request=inline_serializer("TagChange", {"add": serializers.ListField(child=serializers.CharField(), required=False),
-                                                           "remove": serializers.ListField(child=serializers.CharField(), required=False)}),
+                   request=inline_serializer("TagChange", {"add": serializers.ListField(child=serializers.RegexField(TAG_INPUT), required=False),
+                                                           "remove": serializers.ListField(child=serializers.RegexField(TAG_INPUT), required=False)}),
                    responses={200: inline_serializer("Tags", {"tags": serializers.ListField()})},
                    examples=[OpenApiExample("Tag", request_only=True, value={"add": ["sms-gateway"]})])
     @idempotent
