@@ -13,13 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.exceptions import InvalidInput
+from helpdesk.openapi import ErrorSerializer
 
 from .voice_callback import OUTCOMES, check_signature, voice_call_finish
-
-
-class ErrorOut(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
 
 
 class VoiceCallbackIn(serializers.Serializer):
@@ -44,7 +40,8 @@ class VoiceCallback(APIView):
         auth=[], request=VoiceCallbackIn,
         parameters=[OpenApiParameter("X-Voice-Signature", str, OpenApiParameter.HEADER, required=True,
                                      description="sha256=<hex HMAC-SHA256 of the raw body under VOICE_CALLBACK_SECRET>")],
-        responses={200: VoiceCallbackOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+        responses={200: VoiceCallbackOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                   409: ErrorSerializer},
         examples=[OpenApiExample("Pressed 1", request_only=True,
                                  value={"call_id": "c-81f2", "status": "completed", "digits": "1"})],
     )

@@ -58,6 +58,8 @@ DESCRIPTIONS = {
            "nothing was changed.",
     "413": "The body is larger than the server accepts (MAX_BODY_BYTES).",
     "415": "Unsupported media type: the body must be application/json.",
+    "422": "Unprocessable: the request is well-formed but cannot be applied (e.g. an Idempotency-Key reused "
+           "with another body).",
     "429": "Too many requests: wait `retry_after` seconds (also in the Retry-After header).",
     "503": "A backing service (database, Redis) is briefly unavailable: nothing was saved; retry after "
            "Retry-After seconds, with the same Idempotency-Key.",
@@ -76,11 +78,12 @@ class HelpdeskAutoSchema(AutoSchema):
         responses = operation.setdefault("responses", {})
         error = CowinErrorSerializer if self.path.startswith(COWIN_PREFIX) else ErrorSerializer
         query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-        for code in self.error_statuses(query):
+        declared_errors = [code for code in responses if code[:1] in ("4", "5")]
+        for code in sorted(set(self.error_statuses(query)) | set(declared_errors)):
             existing = responses.get(code)
             if existing is not None and not _free_form(existing):
                 continue
-            description = (existing or {}).get("description") or DESCRIPTIONS[code]
+            description = (existing or {}).get("description") or DESCRIPTIONS.get(code, "")
             responses[code] = self._get_response_for_code(OpenApiResponse(error, description=description), code)
         operation["responses"] = dict(sorted(responses.items()))
         return operation
