@@ -79,6 +79,8 @@ class HelpdeskAutoSchema(AutoSchema):
         error = CowinErrorSerializer if self.path.startswith(COWIN_PREFIX) else ErrorSerializer
         query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         declared_errors = [code for code in responses if code[:1] in ("4", "5")]
+        if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+            declared_errors.append("422")  # the key was used before with another body
         for code in sorted(set(self.error_statuses(query)) | set(declared_errors)):
             existing = responses.get(code)
             if existing is not None and not _free_form(existing):
