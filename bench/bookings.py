@@ -31,26 +31,20 @@ import datetime as dt
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import free_port, gunicorn, prepare_database, stop, wait_port  # noqa: E402
+
 PY = str(ROOT / ".venv/bin/python")
-GUNICORN = str(ROOT / ".venv/bin/gunicorn")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cg_bookings")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 CONTENDERS = 1000
 SEATS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env() -> dict[str, str]:
@@ -62,22 +56,9 @@ def server_env() -> dict[str, str]:
 
 
 def prepare(size: int) -> None:
-    import psycopg
-
-    name = urlparse(DATABASE_URL).path.lstrip("/")
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
     env = server_env()
     env.pop("HELPDESK_SERVER")
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_PREFIX")})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    prepare_database(DATABASE_URL, env)
     from bookings.models import Beneficiary
     from bookings.seed import _bulk_reference
 
@@ -274,16 +255,9 @@ def main() -> int:
     target, candidates, contention_tokens = contention_setup()
 
     port = free_port()
-    server = subprocess.Popen([GUNICORN, "helpdesk.wsgi:application", "--workers", str(args.workers), "--bind",
-                               f"127.0.0.1:{port}", "--backlog", "4096", "--log-level", "warning"],
-                              cwd=ROOT, env=server_env())
+    server = gunicorn(port, workers=args.workers, env=server_env(), extra=["--backlog", "4096"])
     try:
-        for _ in range(150):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_port(port)
         today = time.strftime("%d-%m-%Y", time.gmtime(time.time() + 5.5 * 3600))
         districts = list(range(109, 137))
         print(f"gunicorn sync workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f}s per run; "
@@ -318,11 +292,7 @@ def main() -> int:
               f"{len(candidates)}, counter drift in their old sessions {check['counter_drift_in_origin_sessions']}")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=10)
     return 0
 
 

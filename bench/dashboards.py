@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import servers  # noqa: E402
+
 DB_NAME = "cg_bench_reports"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -82,12 +84,6 @@ SELECT id, NULL, 'system', 'status_changed', 'in_progress', 'resolved', '{}', tr
 FROM tickets_ticket WHERE resolved_at > now() - interval '35 days'
   AND NOT EXISTS (SELECT 1 FROM tickets_ticketevent e WHERE e.kind = 'status_changed' AND e.created_at > now() - interval '35 days');
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def env() -> dict[str, str]:
@@ -181,17 +177,8 @@ CACHED_PHASE = [e for e in ENDPOINTS if "MONTH_START" in e[1] or not e[1].starts
 
 
 def start_server(port: int, cache_seconds: int) -> subprocess.Popen:
-    import httpx
-
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "helpdesk.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"], cwd=ROOT, env={**env(), "REPORTS_CACHE_SECONDS": str(cache_seconds)})
-    for _ in range(100):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    server = servers.gunicorn(port, workers=2, env={**env(), "REPORTS_CACHE_SECONDS": str(cache_seconds)})
+    servers.wait_http(f"http://127.0.0.1:{port}/healthz", ok=(200, 503))
     return server
 
 
@@ -240,7 +227,7 @@ def main() -> int:
     print(f"preparing {DB_NAME} with {args.tickets:,} tickets", flush=True)
     prepare(args.tickets)
     cookies = sessions()
-    port = args.port or free_port()
+    port = args.port or servers.free_port()
     base = f"http://127.0.0.1:{port}"
     month_start = (dt.date.today() - dt.timedelta(days=29)).isoformat()
     failures = 0
@@ -249,16 +236,14 @@ def main() -> int:
         failures += measure(base, cookies, ENDPOINTS, args.requests, month_start,
                             "Phase 1: REPORTS_CACHE_SECONDS=0, every request computes its figures")
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        servers.stop(server, timeout=20)
     server = start_server(port, 60)
     try:
         failures += measure(base, cookies, CACHED_PHASE, args.requests, month_start,
                             "Phase 2: REPORTS_CACHE_SECONDS=60 (the default): period figures cached, "
                             "'now' figures computed; 'first' is the request that fills the cache")
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        servers.stop(server, timeout=20)
     print(f"\n{args.requests} sequential requests per endpoint after 1 + 2 warm-ups; target p99 < {TARGET_MS} ms; "
           f"failures: {failures}")
     return 1 if failures else 0

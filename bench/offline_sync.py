@@ -28,25 +28,18 @@ import asyncio
 import datetime as dt
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import free_port, gunicorn, prepare_database, stop, wait_port  # noqa: E402
+
 PY = str(ROOT / ".venv/bin/python")
-GUNICORN = str(ROOT / ".venv/bin/gunicorn")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cg_bench_offline")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env() -> dict[str, str]:
@@ -57,22 +50,9 @@ def server_env() -> dict[str, str]:
 
 
 def prepare() -> None:
-    import psycopg
-
-    name = urlparse(DATABASE_URL).path.lstrip("/")
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
     env = server_env()
     env.pop("HELPDESK_SERVER")
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_PREFIX")})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    prepare_database(DATABASE_URL, env)
 
 
 def make_centres(count: int, capacity: int) -> list[dict]:
@@ -220,16 +200,9 @@ def main() -> int:
     sites = make_centres(args.centres, capacity=args.records + 10)
     records = {s["centre"].pk: walk_ins(s["centre"], args.records, run) for s in sites}
     port = free_port()
-    server = subprocess.Popen([GUNICORN, "helpdesk.wsgi:application", "--workers", str(args.workers), "--bind",
-                               f"127.0.0.1:{port}", "--backlog", "4096", "--timeout", "120", "--log-level", "warning"],
-                              cwd=ROOT, env=server_env())
+    server = gunicorn(port, workers=args.workers, env=server_env(), extra=["--backlog", "4096", "--timeout", "120"])
     try:
-        for _ in range(150):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_port(port)
         print(f"{args.centres} centres x {args.records} records, batches of {args.batch}, {args.replays:.0%} of batches "
               f"sent twice; gunicorn sync workers: {args.workers}; 2 cores shared with the load generator")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -243,8 +216,7 @@ def main() -> int:
               f"batches sent twice {stats['replays_sent']}, records answered as replays {stats['replayed']}")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
     result = check(sites, records, stats["outcomes"])
     print("database: " + ", ".join(f"{k} {v}" for k, v in result.items()))
     total = args.centres * args.records

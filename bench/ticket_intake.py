@@ -28,8 +28,6 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peer  # noqa: E402
+import servers  # noqa: E402
+from servers import free_port, stop, wait_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv/bin/python")
@@ -116,12 +116,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -176,16 +170,6 @@ def count(database_url: str, table: str) -> int:
 
     with psycopg.connect(database_url) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def wait_port(port: int) -> None:
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def parse_wrk(out: str) -> dict:
@@ -256,16 +240,7 @@ LOGS = Path(tempfile.mkdtemp(prefix="bench-intake-"))
 
 def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     """A server in its own process group; its output goes to a log file (printed on failure)."""
-    log = (LOGS / f"{Path(cmd[0]).name}-{len(list(LOGS.iterdir()))}.log").open("w")
-    return subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, stdout=log, stderr=log)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
+    return servers.start(cmd, env, cwd=cwd, log=LOGS / f"{Path(cmd[0]).name}-{len(list(LOGS.iterdir()))}.log")
 
 
 def run_peer(args) -> tuple[list[dict], list[int]]:

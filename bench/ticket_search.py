@@ -25,7 +25,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import servers  # noqa: E402
+
 DB_NAME = "cg_bench_search"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -60,12 +62,6 @@ SELECT id, NULL, 'staff', false, 'phone',
        created_at + interval '10 minutes'
 FROM tickets_ticket t WHERE id % 10 = 0 AND NOT EXISTS (SELECT 1 FROM tickets_comment c WHERE c.ticket_id = t.id);
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def env() -> dict[str, str]:
@@ -229,19 +225,12 @@ def main() -> int:
         plans = [(who, path.split("?", 1)[1] if "?" in path else "") for who, path in targets]
         code = EXPLAIN.replace("sys.argv[-1]", repr(json.dumps(plans)))
         print(manage("shell", "-c", code, capture=True))
-    port = free_port()
+    port = servers.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "helpdesk.wsgi:application", "--workers", str(args.workers),
-         "--worker-class", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env())
+    server = servers.gunicorn(port, workers=args.workers, env=env(), extra=["--worker-class", "sync"])
     failures = 0
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        servers.wait_http(f"{base}/healthz", ok=(200, 503))
         print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
               f" ({os.cpu_count()} cores); wrk -t2 -c{args.clients} -d{args.seconds}s, gunicorn {args.workers} sync workers")
         print(f"{'who':<11} {'url':<62} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10}")
@@ -262,8 +251,7 @@ def main() -> int:
         load = os.getloadavg()
         print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        servers.stop(server)
     return 1 if failures else 0
 
 

@@ -21,13 +21,15 @@ import json
 import multiprocessing as mp
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import free_port  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cg_bench_ws"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 
@@ -35,12 +37,6 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 def raise_nofile() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- client processes -----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.models import District
+from helpdesk import inputs, validation
 from helpdesk.exceptions import InvalidInput
 
 from . import report
@@ -29,23 +31,17 @@ def report_params(user, query) -> dict:
     except PermissionError:
         raise Http404 from None
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(query.get("from") or (today - dt.timedelta(days=6)).isoformat())
-        end = dt.date.fromisoformat(query.get("to") or today.isoformat())
-    except ValueError:
-        raise InvalidInput(_("Dates are YYYY-MM-DD."), code="invalid_date") from None
+    values = inputs.single_values(query, ("from", "to", "district"))
+    start = validation.iso_date(values["from"]) if values.get("from") else today - dt.timedelta(days=6)
+    end = validation.iso_date(values["to"]) if values.get("to") else today
     if end < start or (end - start).days > 366:
         raise InvalidInput(_("Choose a period of at most a year, 'from' before 'to'."), code="invalid_period")
     district_id = scope
-    raw = query.get("district")
+    raw = values.get("district")
     if scope is None and raw:
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        district_id = inputs.integer(raw, "district", allow_text=True, message=_("Unknown district."))
+        if not District.objects.filter(pk=district_id).exists():
             raise InvalidInput(_("Unknown district."), code="invalid_district")
-        from accounts.models import District
-
-        if not District.objects.filter(pk=int(raw)).exists():
-            raise InvalidInput(_("Unknown district."), code="invalid_district")
-        district_id = int(raw)
     return {
         "start": dt.datetime.combine(start, dt.time(0), tzinfo=IST),
         "end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=IST),

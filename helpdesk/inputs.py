@@ -194,8 +194,9 @@ def body(data: Any, *, allowed: Iterable[str] | None = None, required: Iterable[
 
 
 def one(query, name: str, *, required: bool = True) -> str | None:
-    """Exactly one value of a query parameter (duplicates refused)."""
-    values = query.getlist(name)
+    """Exactly one value of a query or form parameter (duplicates refused); `query` is a QueryDict
+    or a plain mapping."""
+    values = query.getlist(name) if hasattr(query, "getlist") else ([query[name]] if name in query else [])
     if not values:
         if required:
             raise InvalidInput(_("%(field)s is required.") % {"field": name}, code=f"missing_{name}", field=name)
@@ -227,9 +228,10 @@ def text(raw: Any, field: str, *, max_len: int, required: bool = False, strip: b
 
 
 def integer(raw: Any, field: str, *, required: bool = True, minimum: int = 1, maximum: int = MAX_INT,
-            allow_text: bool = False) -> int | None:
+            allow_text: bool = False, message: str | None = None) -> int | None:
     """A whole number in [minimum, maximum]: a JSON integer (never a boolean), or, with
-    `allow_text` (query strings, forms), a string of ASCII digits."""
+    `allow_text` (query strings, forms), a string of ASCII digits. `message` replaces the default
+    refusal (a page's "Unknown district."); the code stays `invalid_<field>`."""
     if raw is None or raw == "":
         if required:
             raise InvalidInput(_("%(field)s is required.") % {"field": field}, code=f"missing_{field}", field=field)
@@ -243,10 +245,35 @@ def integer(raw: Any, field: str, *, required: bool = True, minimum: int = 1, ma
     else:
         value = None
     if value is None or not minimum <= value <= maximum:
-        raise InvalidInput(_("%(field)s must be a whole number from %(min)s to %(max)s.")
+        raise InvalidInput(message or _("%(field)s must be a whole number from %(min)s to %(max)s.")
                            % {"field": field, "min": minimum, "max": maximum},
                            code=f"invalid_{field}", field=field)
     return value
+
+
+def form_int(raw: Any, field: str, **bounds: int) -> int | None:
+    """An optional whole number from a form or query value (empty: None)."""
+    return integer(raw, field, required=False, allow_text=True, **bounds)
+
+
+def integers(values: Iterable[Any], field: str, *, message: str | None = None, maximum_count: int = 500) -> list[int]:
+    """Ids from a repeated form field or a JSON list (each as `integer`, text allowed)."""
+    items = list(values)
+    if len(items) > maximum_count:
+        raise InvalidInput(_("%(field)s: at most %(max)s values.") % {"field": field, "max": maximum_count},
+                           code=f"invalid_{field}", field=field)
+    return [integer(item, field, allow_text=True, message=message) for item in items]
+
+
+def single_values(query, names: Iterable[str]) -> dict[str, str]:
+    """The given parameters of a query or form that may appear once (a repeat is refused with
+    `duplicate_parameter`); absent ones are left out."""
+    values = {}
+    for name in names:
+        value = one(query, name, required=False)
+        if value is not None:
+            values[name] = value
+    return values
 
 
 def query_int(query, name: str, *, default: int | None = None, minimum: int = 1,

@@ -12,6 +12,7 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from django.utils.translation import gettext as _
 
 from . import inputs
@@ -20,6 +21,7 @@ from .exceptions import InvalidInput
 IST = ZoneInfo("Asia/Kolkata")
 _REFERENCE_RE = re.compile(r"^[0-9]{14}$")
 _MOBILE_RE = re.compile(r"^[6-9][0-9]{9}$")
+_MOBILE_TYPED_RE = re.compile(r"^\+?[0-9][0-9 \-]*$")
 _PIN_RE = re.compile(r"^49[0-9]{4}$")
 _DATE_RE = re.compile(r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
 _ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -40,18 +42,21 @@ def reference_id(raw: object) -> str:
 
 
 def mobile(raw: object) -> str:
-    """An Indian mobile: 10 digits starting 6-9, after removing spaces/dashes and a +91, 91 or 0 prefix."""
+    """An Indian mobile, the one parser every app uses: written with ASCII digits, spaces and
+    dashes (an optional leading +), parsed by `phonenumbers` as an Indian number (a +91, 0091, 91 or
+    0 prefix is understood), and kept as its 10 national digits starting 6-9 (the form stored)."""
     value = _text(raw, "mobile", 20).strip()
-    compact = re.sub(r"[ \-]", "", value)
-    if compact.startswith("+91"):
-        compact = compact[3:]
-    elif len(compact) == 12 and compact.startswith("91"):
-        compact = compact[2:]
-    elif len(compact) == 11 and compact.startswith("0"):
-        compact = compact[1:]
-    if not _MOBILE_RE.match(compact):
+    national = None
+    if _MOBILE_TYPED_RE.match(value):  # other scripts' digits and letters are refused, never read
+        try:
+            number = phonenumbers.parse(value, "IN")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and number.country_code == 91 and not number.extension:
+            national = str(number.national_number)
+    if national is None or not _MOBILE_RE.match(national):
         raise InvalidInput(_("Enter a 10-digit mobile number starting with 6, 7, 8 or 9."), code="invalid_mobile", field="mobile")
-    return compact
+    return national
 
 
 def pincode(raw: object) -> str:

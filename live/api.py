@@ -165,10 +165,7 @@ class StatusView(BaseView):
         summary="Public status of the portal's components and open incidents",
     )
     def get(self, request):
-        values = request.query_params.getlist("district")
-        if len(values) > 1:
-            raise InvalidInput(_("Give district once."), code="duplicate_param", field="district")
-        district = selectors.district_from_param(values[0] if values else None)
+        district = selectors.district_from_param(inputs.one(request.query_params, "district", required=False))
         version = cache.get("live:status-version", 0)
         key = f"live:status-api:{version}:{district.code if district else '-'}"
         data = cache.get(key)

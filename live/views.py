@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import District
 from accounts.permissions import is_desk, is_district_official, is_supervisor
+from helpdesk import inputs
 from helpdesk.exceptions import DomainError, Forbidden, InvalidInput, NotFound
 
 from . import selectors, services
@@ -56,11 +57,8 @@ def status_page(request):
     """The public status page: no login, Hindi/English, phone-friendly. With ?partial=1 only the
     body, which live.js re-fetches when an event arrives (cached a few seconds, and invalidated
     by every change, so a thousand open pages cost one render)."""
-    values = request.GET.getlist("district")
     try:
-        if len(values) > 1:
-            raise InvalidInput(_("Give district once."), code="duplicate_param")
-        district = selectors.district_from_param(values[0] if values else None)
+        district = selectors.district_from_param(inputs.one(request.GET, "district", required=False))
     except InvalidInput as exc:
         return HttpResponseBadRequest(exc.detail)
     partial = request.GET.get("partial") == "1"
@@ -219,11 +217,9 @@ def _component_list(request) -> list[Component]:
 
 
 def _district_list(request) -> list[District]:
-    raw = request.POST.getlist("districts")
-    if not all(r.isascii() and r.isdigit() and len(r) < 10 for r in raw):
-        raise InvalidInput(_("Unknown district."), code="invalid_district")
-    found = list(District.objects.filter(pk__in=[int(r) for r in raw]))
-    if len(found) != len(set(raw)):
+    ids = inputs.integers(request.POST.getlist("districts"), "district", message=_("Unknown district."))
+    found = list(District.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
         raise InvalidInput(_("Unknown district."), code="invalid_district")
     return found
 
@@ -269,10 +265,9 @@ def incident_transition(request, incident_id: int):
 
 @_action()
 def incident_cadence(request, incident_id: int):
-    raw = request.POST.get("minutes", "")
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
-        raise InvalidInput(_("The update cadence is 5 to 1440 minutes."), code="invalid_cadence")
-    services.incident_set_cadence(incident_id=incident_id, minutes=int(raw), actor=request.user)
+    minutes = inputs.integer(inputs.one(request.POST, "minutes", required=False), "cadence", minimum=0,
+                             allow_text=True, message=_("The update cadence is 5 to 1440 minutes."))
+    services.incident_set_cadence(incident_id=incident_id, minutes=minutes, actor=request.user)
     return _("Update cadence changed."), reverse("live:incident", args=[incident_id])
 
 
@@ -285,11 +280,7 @@ def incident_link(request, incident_id: int):
 
     values = [v for v in _ids(request, "ticket_id") if v]
     numbers_text = request.POST.get("numbers", "")
-    ids: list[int] = []
-    for value in values:
-        if not (value.isascii() and value.isdigit() and len(value) < 18):
-            raise InvalidInput(_("Ticket not found."), code="invalid_ticket")
-        ids.append(int(value))
+    ids = inputs.integers(values, "ticket", message=_("Ticket not found."))
     numbers = [normalise_number(line) for line in numbers_text.split() if line.strip()]
     if any(n is None for n in numbers):
         raise InvalidInput(_("Ticket not found."), code="invalid_ticket")
@@ -310,11 +301,10 @@ def component_status(request):
     if component is None:
         raise InvalidInput(_("Unknown component."), code="invalid_components")
     district = None
-    raw = request.POST.get("district", "")
+    raw = inputs.one(request.POST, "district", required=False)
     if raw:
-        if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
-            raise InvalidInput(_("Unknown district."), code="invalid_district")
-        district = District.objects.filter(pk=int(raw)).first()
+        district = District.objects.filter(pk=inputs.integer(raw, "district", allow_text=True,
+                                                             message=_("Unknown district."))).first()
         if district is None:
             raise InvalidInput(_("Unknown district."), code="invalid_district")
     services.component_set_status(component=component, status=request.POST.get("status", ""), district=district,

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from accounts.permissions import is_desk
+from helpdesk import inputs
 from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Category, Channel, Priority, TicketStatus
 
@@ -121,12 +122,12 @@ class ReportView(APIView):
 
 
 def _choice(request, name: str, allowed: dict[str, Any], default: str) -> str:
-    values = request.query_params.getlist(name)
-    if not values:
+    value = inputs.one(request.query_params, name, required=False)
+    if value is None:
         return default
-    if len(values) > 1 or values[0] not in allowed:
+    if value not in allowed:
         raise InvalidInput(_("Unknown value for %(name)s.") % {"name": name}, code=f"invalid_{name}", field=name)
-    return values[0]
+    return value
 
 
 # --- the tables -----------------------------------------------------------------------------
@@ -297,13 +298,10 @@ _LIST_FILTERS = {
 def ticket_filters(request) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
     for name, allowed in [*_LIST_FILTERS.items(), ("category", None)]:
-        values = request.query_params.getlist(name)
-        if not values or values == [""]:
+        value = inputs.one(request.query_params, name, required=False)  # a list is comma-separated
+        if not value:
             continue
-        if len(values) > 1:
-            raise InvalidInput(_("Give %(name)s only once (comma-separated).") % {"name": name},
-                               code="duplicate_parameter", field=name)
-        items = [item.strip() for item in values[0].split(",") if item.strip()]
+        items = [item.strip() for item in value.split(",") if item.strip()]
         if len(items) > 50 or any(len(item) > 64 for item in items):
             raise InvalidInput(_("Unknown value for %(name)s.") % {"name": name}, code=f"invalid_{name}", field=name)
         if allowed is None:

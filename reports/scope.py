@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import District
 from accounts.permissions import district_scope
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -84,12 +84,7 @@ class Period:
 
 def _single(params, name: str) -> str | None:
     """One value for a query parameter; repeating it is refused rather than guessed."""
-    values = params.getlist(name) if hasattr(params, "getlist") else ([params[name]] if name in params else [])
-    if not values:
-        return None
-    if len(values) > 1:
-        raise InvalidInput(_("Give %(name)s only once.") % {"name": name}, code="duplicate_parameter", field=name)
-    return values[0]
+    return inputs.one(params, name, required=False)
 
 
 def resolve_scope(user, params) -> ReportScope:
@@ -175,12 +170,8 @@ def resolve_shift(params) -> Period:
     raw_hours = _single(params, "hours")
     hours = DEFAULT_SHIFT_HOURS
     if raw_hours not in (None, ""):
-        raw_hours = raw_hours.strip()
-        if not (raw_hours.isascii() and raw_hours.isdigit() and len(raw_hours) <= 2) or not (
-            1 <= int(raw_hours) <= MAX_SHIFT_HOURS
-        ):
-            raise InvalidInput(_("A shift is 1 to 24 whole hours."), code="invalid_hours", field="hours")
-        hours = int(raw_hours)
+        hours = inputs.integer(raw_hours.strip(), "hours", maximum=MAX_SHIFT_HOURS, allow_text=True,
+                               message=_("A shift is 1 to 24 whole hours."))
     raw_end = _single(params, "end")
     if raw_end in (None, ""):
         # Up to and including this instant: a note written just now belongs to this shift.

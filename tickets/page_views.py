@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User, Vendor
 from accounts.permissions import can_see_attachment, is_desk, is_supervisor
+from helpdesk import inputs
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound
-from helpdesk.inputs import NOTE_MAX_CHARS
 from live.models import Incident
 
 from . import attachments, canned, intake, selectors, tags, workflow
@@ -25,25 +25,6 @@ from .workspace_models import Attachment, CannedResponse
 
 UPDATE_FIELDS = ("body", "public", "to", "note", "priority", "vendor", "canned", "expected_version", "seen_event",
                  "call")
-
-
-def _single(post, names) -> dict[str, str]:
-    values = {}
-    for name in names:
-        items = post.getlist(name)
-        if len(items) > 1:
-            raise InvalidInput(_("%(field)s was sent twice.") % {"field": name}, code=f"invalid_{name}", field=name)
-        if items:
-            values[name] = items[0]
-    return values
-
-
-def _int(raw, field) -> int | None:
-    if raw in (None, ""):
-        return None
-    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 18):
-        raise InvalidInput(_("%(field)s must be a whole number.") % {"field": field}, code=f"invalid_{field}")
-    return int(raw)
 
 
 def tools_context(request, ticket: Ticket) -> dict:
@@ -62,7 +43,7 @@ def tools_context(request, ticket: Ticket) -> dict:
         "tags": tags.ticket_tags(ticket),
         "attachment_limit_mb": attachments.limit_mb(),
         "priorities": Priority.choices,
-        "note_max_chars": NOTE_MAX_CHARS,
+        "note_max_chars": inputs.NOTE_MAX_CHARS,
     }
 
 
@@ -115,20 +96,20 @@ def ticket_update(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     post = request.POST
     try:
-        values = _single(post, UPDATE_FIELDS)
+        values = inputs.single_values(post, UPDATE_FIELDS)
         vendor = None
         if values.get("vendor"):
-            vendor = Vendor.objects.filter(pk=_int(values["vendor"], "vendor")).first()
+            vendor = Vendor.objects.filter(pk=inputs.form_int(values["vendor"], "vendor")).first()
             if vendor is None:
                 raise InvalidInput(_("Unknown vendor."), code="invalid_vendor")
-        canned_id = _int(values.get("canned"), "canned")
+        canned_id = inputs.form_int(values.get("canned"), "canned")
         if canned_id is not None and not CannedResponse.objects.filter(pk=canned_id, is_active=True).exists():
             raise InvalidInput(_("This canned response is no longer available."), code="invalid_canned")
         files = attachments.check_uploads(request.FILES.getlist("files"))
         with attachments.cleanup_on_failure():
             result = workflow.ticket_update(
                 ticket_id=ticket.pk, actor=Actor.of(request.user),
-                expected_version=_int(values.get("expected_version"), "expected_version"),
+                expected_version=inputs.form_int(values.get("expected_version"), "expected_version"),
                 body=intake.text_field(values.get("body"), "body", 5000, required=False),
                 public=values.get("public") == "on", files=files,
                 priority=intake.priority_from(values.get("priority")) if values.get("priority") else None,
@@ -162,7 +143,7 @@ def ticket_tag(request: HttpRequest, number: str) -> HttpResponse:
     if not is_desk(request.user):
         return ticket_page_response(request, ticket, status=403, error=_("Only helpdesk staff can change tags."))
     try:
-        values = _single(request.POST, ("tag", "remove"))
+        values = inputs.single_values(request.POST, ("tag", "remove"))
         if values.get("remove"):
             tags.ticket_tag_remove(ticket_id=ticket.pk, name=values["remove"], actor=Actor.of(request.user))
         else:

@@ -37,16 +37,6 @@ from .timeline import Audience, audience_for, render_timeline
 COMPLAINT_FIELDS = ("name", "mobile", "district", "category", "description", "reference_id", "language")
 
 
-def _single(post, names) -> dict[str, str]:
-    """Form values, refusing a parameter sent twice (DOMAIN.md §9: duplicate parameters)."""
-    values = {}
-    for name in names:
-        item = inputs.one(post, name, required=False)
-        if item is not None:
-            values[name] = item
-    return values
-
-
 def _mobile_or_none(raw) -> str | None:
     try:
         return validation.mobile(raw) if raw else None
@@ -77,7 +67,7 @@ def complaint(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/complaint.html", context)
     try:
-        values = _single(request.POST, COMPLAINT_FIELDS)
+        values = inputs.single_values(request.POST, COMPLAINT_FIELDS)
         context["values"] = values
         check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
         fields = intake.complaint({**values, "language": values.get("language") or language})
@@ -115,7 +105,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/status_lookup.html", context)
     try:
-        values = _single(request.POST, ("number", "mobile"))
+        values = inputs.single_values(request.POST, ("number", "mobile"))
         context["values"] = values
         check_anonymous(request, mobile=_mobile_or_none(values.get("mobile")))
         ticket = selectors.ticket_get_by_mobile(number=values.get("number"), mobile=values.get("mobile"))
@@ -152,7 +142,7 @@ def public_ticket(request: HttpRequest, number: str, secret: str) -> HttpRespons
     if request.method == "POST":
         context["values"] = {"body": request.POST.get("body", "")}
         try:
-            values = _single(request.POST, ("body",))
+            values = inputs.single_values(request.POST, ("body",))
             target = ticket.merged_into_id or ticket.pk  # a merged ticket's thread continues on its survivor
             body = intake.text_field(values.get("body"), "body", 5000, required=True)
             files = attachments.check_uploads(request.FILES.getlist("files"))
@@ -189,7 +179,7 @@ def file_issue(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/file_issue.html", context)
     try:
-        values = _single(request.POST, ("category", "description", "subject", "priority", "reference_id"))
+        values = inputs.single_values(request.POST, ("category", "description", "subject", "priority", "reference_id"))
         context["values"] = values
         fields = intake.complaint({**values, "district": request.user.district_id}, mobile_required=False,
                                   name_required=False)
@@ -229,12 +219,12 @@ def console(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/console.html", context)
     try:
-        values = _single(request.POST, (*COMPLAINT_FIELDS, "priority", "separate", "notes", "call"))
+        values = inputs.single_values(request.POST, (*COMPLAINT_FIELDS, "priority", "separate", "notes", "call"))
         context["values"] = values
         context["call"] = values.get("call", "") if values.get("call", "").isdigit() else ""
         fields = intake.complaint(values, mobile_required=False, name_required=False)
         notes = intake.text_field(values.get("notes"), "notes", 5000, required=False)
-        call_id = _int(values.get("call"), "call")
+        call_id = inputs.form_int(values.get("call"), "call")
         with transaction.atomic():
             result = services.ticket_create(
                 **fields, requester_kind=RequesterKind.AGENT, channel=Channel.PHONE, actor=Actor.of(request.user),
@@ -297,9 +287,9 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
     post = request.POST
     action = post.get("action", "")
     try:
-        values = _single(post, ("action", "body", "public", "to", "note", "priority", "category", "assignee",
+        values = inputs.single_values(post, ("action", "body", "public", "to", "note", "priority", "category", "assignee",
                                 "reference_id", "tickets", "expected_version", "seen_event", "vendor", "incident"))
-        version = _int(values.get("expected_version"), "expected_version")
+        version = inputs.form_int(values.get("expected_version"), "expected_version")
         if action not in ACTIONS:
             raise InvalidInput(_("Unknown action."), code="invalid_action")
         if action == "comment":
@@ -312,7 +302,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
             if action == "status":
                 vendor = None
                 if values.get("vendor"):
-                    vendor = Vendor.objects.filter(pk=_int(values["vendor"], "vendor")).first()
+                    vendor = Vendor.objects.filter(pk=inputs.form_int(values["vendor"], "vendor")).first()
                     if vendor is None:
                         raise InvalidInput(_("Unknown vendor."), code="invalid_vendor")
                 services.ticket_transition(ticket_id=ticket.pk, to=values.get("to", ""), actor=actor,
@@ -322,7 +312,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
             elif action == "incident":
                 from live.models import Incident
 
-                incident_id = _int(values.get("incident"), "incident")
+                incident_id = inputs.form_int(values.get("incident"), "incident")
                 if incident_id is not None and not Incident.objects.filter(pk=incident_id).exists():
                     raise InvalidInput(_("Unknown incident."), code="invalid_incident")
                 services.ticket_link_incident(ticket_id=ticket.pk, incident_id=incident_id, actor=actor)
@@ -334,7 +324,7 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
                                              actor=actor, expected_version=version)
             elif action == "assign":
                 raw = values.get("assignee", "")
-                assignee = User.objects.filter(pk=_int(raw, "assignee"), is_active=True).first() if raw else None
+                assignee = User.objects.filter(pk=inputs.form_int(raw, "assignee"), is_active=True).first() if raw else None
                 if raw and assignee is None:
                     raise InvalidInput(_("Unknown user."), code="invalid_assignee")
                 services.ticket_assign(ticket_id=ticket.pk, assignee=assignee, actor=actor, expected_version=version)
@@ -365,5 +355,3 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("tickets:detail", number=ticket.number)
 
 
-def _int(raw, field) -> int | None:
-    return inputs.integer(raw, field, required=False, allow_text=True)

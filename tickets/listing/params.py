@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from helpdesk import inputs
 from helpdesk.exceptions import InvalidInput
 from tickets.models import Channel, Priority, TicketStatus
 
@@ -87,11 +88,8 @@ def _clean_text(name: str, raw: str, limit: int) -> str:
     return raw
 
 
-def _whole(name: str, raw: str, *, low: int = 1, high: int = 2**63 - 1) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 19) or not (low <= int(raw) <= high):
-        raise _bad(name, _("%(field)s must be a whole number from %(low)s to %(high)s.")
-                   % {"field": name, "low": low, "high": high})
-    return int(raw)
+def _whole(name: str, raw: str, *, low: int = 1, high: int = inputs.MAX_INT) -> int:
+    return inputs.integer(raw, name, minimum=low, maximum=high, allow_text=True)
 
 
 def _instant(name: str, raw: str) -> dt.datetime:
