@@ -19,10 +19,10 @@ from rest_framework.views import APIView
 from accounts.idempotency import idempotent
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsSupervisor
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import InvalidInput
 
-from . import inputs, otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)
+from . import otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)
 from .auth import CitizenTokenAuthentication, bearer
 from .imports import import_start
 from .models import ImportRun, Vaccine
@@ -117,7 +117,7 @@ class CitizenSessionsView(APIView):
 
 
 def _district_by_cowin_id(raw) -> District:
-    value = inputs.positive_int(raw, "district_id", maximum=9999)
+    value = inputs.integer(raw, "district_id", maximum=9999, allow_text=True)
     district = District.objects.filter(cowin_id=value).first()
     if district is None:
         raise InvalidInput("No such district.", code="invalid_district_id", field="district_id")
@@ -142,8 +142,8 @@ class CitizenRebookView(APIView):
         data = inputs.body(request.data)
         appointment = services.appointment_rebook(
             appointment_id=_parse_uuid(appointment_id, "appointment_id"),
-            session_id=_parse_uuid(data.get("session_id"), "session_id"), slot=inputs.slot(data.get("slot")),
-            expected_version=inputs.version(data.get("expected_version")),
+            session_id=_parse_uuid(data.get("session_id"), "session_id"), slot=validation.slot(data.get("slot")),
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", allow_text=True),
             actor=services.BookingActor.citizen(request.auth.mobile))
         return Response(_appointment_out(appointment))
 
@@ -161,7 +161,7 @@ class CitizenCancelView(APIView):
         data = inputs.body(request.data)
         appointment = services.appointment_cancel(
             appointment_id=_parse_uuid(appointment_id, "appointment_id"),
-            expected_version=inputs.version(data.get("expected_version")),
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", allow_text=True),
             actor=services.BookingActor.citizen(request.auth.mobile))
         return Response(_appointment_out(appointment))
 
@@ -184,11 +184,11 @@ class LookupView(APIView):
         reference_id = data.get("reference_id")
         mobile = data.get("mobile")
         found = services.registration_lookup(
-            actor=request.user, reason=inputs.text(data.get("reason"), "reason", max_len=20),
+            actor=request.user, reason=inputs.text(data.get("reason"), "reason", max_len=20, strip=True),
             reference_id=validation.reference_id(reference_id) if reference_id is not None else None,
             mobile=validation.mobile(mobile) if mobile is not None else None,
-            note=inputs.text(data.get("note"), "note"),
-            ticket_id=inputs.positive_int(data.get("ticket_id"), "ticket_id", required=False))
+            note=inputs.text(data.get("note"), "note", max_len=300, strip=True),
+            ticket_id=inputs.integer(data.get("ticket_id"), "ticket_id", required=False, allow_text=True))
         if not found:
             raise rules.not_found()
         rows = selectors.beneficiaries_with_appointments(found)
@@ -229,9 +229,9 @@ class StaffRebookView(APIView):
         data = inputs.body(request.data)
         appointment = services.appointment_rebook(
             appointment_id=_parse_uuid(appointment_id, "appointment_id"),
-            session_id=_parse_uuid(data.get("session_id"), "session_id"), slot=inputs.slot(data.get("slot")),
-            expected_version=inputs.version(data.get("expected_version")),
-            reason=inputs.text(data.get("reason"), "reason"), actor=services.BookingActor.staff(request.user))
+            session_id=_parse_uuid(data.get("session_id"), "session_id"), slot=validation.slot(data.get("slot")),
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", allow_text=True),
+            reason=inputs.text(data.get("reason"), "reason", max_len=300, strip=True), actor=services.BookingActor.staff(request.user))
         return Response(_appointment_out(appointment))
 
 
@@ -247,8 +247,8 @@ class StaffCancelView(APIView):
         data = inputs.body(request.data)
         appointment = services.appointment_cancel(
             appointment_id=_parse_uuid(appointment_id, "appointment_id"),
-            expected_version=inputs.version(data.get("expected_version")),
-            reason=inputs.text(data.get("reason"), "reason"), actor=services.BookingActor.staff(request.user))
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", allow_text=True),
+            reason=inputs.text(data.get("reason"), "reason", max_len=300, strip=True), actor=services.BookingActor.staff(request.user))
         return Response(_appointment_out(appointment))
 
 
@@ -262,7 +262,7 @@ class AttachView(APIView):
     @idempotent
     def post(self, request):
         data = inputs.body(request.data)
-        ticket_id = inputs.positive_int(data.get("ticket_id"), "ticket_id")
+        ticket_id = inputs.integer(data.get("ticket_id"), "ticket_id", allow_text=True)
         reference_id = validation.reference_id(data.get("reference_id"))
         services.booking_attach_to_ticket(ticket_id=ticket_id, reference_id=reference_id, actor=request.user)
         return Response({"ticket_id": ticket_id, "reference_id": reference_id})
@@ -326,8 +326,8 @@ class SessionMoveView(APIView):
         data = inputs.body(request.data)
         session = services.session_move(
             session_id=_parse_uuid(session_id, "session_id"), new_date=validation.cowin_date(data.get("date")),
-            reason=inputs.text(data.get("reason"), "reason"),
-            expected_version=inputs.version(data.get("expected_version")),
+            reason=inputs.text(data.get("reason"), "reason", max_len=300, strip=True),
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", allow_text=True),
             actor=services.BookingActor.staff(request.user))
         session = selectors.sessions_for_staff(request.user).get(pk=session.pk)
         return Response(selectors.session_dict(session))
@@ -352,28 +352,28 @@ class ManualRegistrationView(APIView):
         mobile = data.get("mobile")
         session_id = data.get("session_id")
         dose1_date = data.get("dose1_date")
-        dose1_vaccine = inputs.text(data.get("dose1_vaccine"), "dose1_vaccine", max_len=12).upper()
+        dose1_vaccine = inputs.text(data.get("dose1_vaccine"), "dose1_vaccine", max_len=12, strip=True).upper()
         if dose1_vaccine not in ("", *Vaccine.values) or bool(dose1_vaccine) != bool(dose1_date):
             raise InvalidInput("Give both dose1_vaccine (COVISHIELD or COVAXIN) and dose1_date, or neither.",
                                code="invalid_dose1", field="dose1_vaccine")
         if "district_code" in data:
-            district = District.objects.filter(code=inputs.text(data.get("district_code"), "district_code", max_len=64)).first()
+            district = District.objects.filter(code=inputs.text(data.get("district_code"), "district_code", max_len=64, strip=True)).first()
             if district is None:
                 raise InvalidInput("No such district.", code="invalid_district_code", field="district_code")
         else:
             district = _district_by_cowin_id(data.get("district_id"))
         beneficiary, appointment = services.beneficiary_register_manual(
             actor=services.BookingActor.staff(request.user),
-            name=inputs.text(data.get("name"), "name", max_len=200, required=True),
-            birth_year=inputs.positive_int(data.get("birth_year"), "birth_year", maximum=2100),
-            gender=inputs.text(data.get("gender"), "gender", max_len=1, required=True),
+            name=inputs.text(data.get("name"), "name", max_len=200, required=True, strip=True),
+            birth_year=inputs.integer(data.get("birth_year"), "birth_year", maximum=2100, allow_text=True),
+            gender=inputs.text(data.get("gender"), "gender", max_len=1, required=True, strip=True),
             district=district, dose1_vaccine=dose1_vaccine,
             dose1_date=validation.cowin_date(dose1_date) if dose1_date else None,
-            channel=inputs.text(data.get("channel"), "channel", max_len=10, required=True),
+            channel=inputs.text(data.get("channel"), "channel", max_len=10, required=True, strip=True),
             mobile=validation.mobile(mobile) if mobile not in (None, "") else None,
             session_id=_parse_uuid(session_id, "session_id") if session_id not in (None, "") else None,
-            slot=inputs.slot(data.get("slot")) if session_id not in (None, "") else "",
-            dose=inputs.positive_int(data.get("dose", 1), "dose", maximum=2))
+            slot=validation.slot(data.get("slot")) if session_id not in (None, "") else "",
+            dose=inputs.integer(data.get("dose", 1), "dose", maximum=2, allow_text=True))
         out = {"reference_id": beneficiary.reference_id, "channel": beneficiary.channel}
         if appointment is not None:
             out["appointment"] = _appointment_out(appointment)
@@ -393,9 +393,8 @@ class ChangesView(APIView):
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         raw_since = inputs.one(request.query_params, "since", required=False)
-        since = 0 if raw_since in (None, "0") else inputs.positive_int(raw_since, "since")
-        limit = inputs.positive_int(inputs.one(request.query_params, "limit", required=False) or "500",
-                                    "limit", maximum=1000)
+        since = 0 if raw_since in (None, "0") else inputs.integer(raw_since, "since", allow_text=True)
+        limit = inputs.integer(inputs.one(request.query_params, "limit", required=False) or "500", "limit", maximum=1000, allow_text=True)
         changes = selectors.changes_since(since=since, limit=limit)
         return Response({"changes": changes, "next": changes[-1]["id"] if changes else since,
                          "has_more": len(changes) == limit})
@@ -409,7 +408,7 @@ class ImportView(APIView):
                    request={"multipart/form-data": OpenApiTypes.OBJECT}, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         upload = request.FILES.get("file")
-        kind = inputs.text(request.data.get("kind"), "kind", max_len=20, required=True)
+        kind = inputs.text(request.data.get("kind"), "kind", max_len=20, required=True, strip=True)
         if upload is None:
             raise InvalidInput("Attach a file.", code="missing_file", field="file")
         run = import_start(kind=kind, filename=upload.name, raw=upload.read(), user=request.user)

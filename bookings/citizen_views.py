@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.errors import error_page
 from helpdesk.exceptions import DomainError, TooManyRequests
 from helpdesk.forms import form_context
 from helpdesk.results import result_recall, result_remember
 
-from . import inputs, otp, ratelimit, rules, selectors
+from . import otp, ratelimit, rules, selectors
 from .booking import appointment_book, next_dose
 from .choices import session_options
 from .models import Beneficiary
@@ -124,7 +124,7 @@ def _choose(request, *, template: str, context: dict, beneficiary: Beneficiary, 
         session_raw, _sep, slot_raw = raw.partition("|")
         try:
             session_id = validation.uuid_value(session_raw, "session_id")
-            slot = inputs.slot(slot_raw)
+            slot = validation.slot(slot_raw)
             session = selectors.session_by_id(session_id)
             if session is None:
                 raise rules.session_not_found()
@@ -146,7 +146,7 @@ def citizen_rebook(request, appointment_id: str):
 
     def act(session_id, slot):
         done = appointment_rebook(appointment_id=value, session_id=session_id, slot=slot,
-                                  expected_version=inputs.version(request.POST.get("expected_version", "")),
+                                  expected_version=inputs.integer(request.POST.get("expected_version", ""), "expected_version", allow_text=True),
                                   actor=BookingActor.citizen(token.mobile))
         return _done(request, kind="rebooked", appointment=done)
 
@@ -187,7 +187,7 @@ def citizen_cancel(request, appointment_id: str):
         return render(request, "bookings/cancel.html", context)
     try:
         done = appointment_cancel(appointment_id=value,
-                                  expected_version=inputs.version(request.POST.get("expected_version", "")),
+                                  expected_version=inputs.integer(request.POST.get("expected_version", ""), "expected_version", allow_text=True),
                                   actor=BookingActor.citizen(token.mobile))
     except DomainError as exc:
         return _refused(request, "bookings/cancel.html", context, exc)

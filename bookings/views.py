@@ -22,10 +22,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import District
 from accounts.permissions import is_desk, is_district_official, is_supervisor
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import DomainError, InvalidInput
 
-from . import inputs, rules, selectors, services
+from . import rules, selectors, services
 from .imports import KINDS, import_start
 from .models import Channel, ImportRun, LookupReason
 from .search import district_choices, session_search
@@ -34,7 +34,7 @@ from .search import district_choices, session_search
 def _choice(post) -> tuple:
     """The chosen "<session uuid>|<slot>" radio of the session table."""
     session_raw, _sep, slot_raw = post.get("choice", "").partition("|")
-    return validation.uuid_value(session_raw, "session_id"), inputs.slot(slot_raw)
+    return validation.uuid_value(session_raw, "session_id"), validation.slot(slot_raw)
 
 
 def _search(request) -> tuple[list, dict]:
@@ -65,8 +65,8 @@ def desk_lookup(request):
                 actor=request.user, reason=request.POST.get("reason", ""),
                 reference_id=validation.reference_id(query) if by_reference else None,
                 mobile=None if by_reference else validation.mobile(query),
-                note=inputs.text(request.POST.get("note", ""), "note"),
-                ticket_id=inputs.positive_int(request.POST.get("ticket_id", ""), "ticket_id", required=False))
+                note=inputs.text(request.POST.get("note", ""), "note", max_len=300, strip=True),
+                ticket_id=inputs.integer(request.POST.get("ticket_id", ""), "ticket_id", required=False, allow_text=True))
             context["results"] = [selectors.beneficiary_dict(b, masked=False)
                                   for b in selectors.beneficiaries_with_appointments(found)]
             if not found:
@@ -101,17 +101,17 @@ def desk_appointment(request, appointment_id: str):
                 session_id, slot = _choice(request.POST)
                 done = services.appointment_rebook(
                     appointment_id=value, session_id=session_id, slot=slot,
-                    expected_version=inputs.version(request.POST.get("expected_version", "")),
+                    expected_version=inputs.integer(request.POST.get("expected_version", ""), "expected_version", allow_text=True),
                     reason=request.POST.get("change_reason", ""), actor=actor)
                 messages.success(request, _("Rebooked. New confirmation number %(number)s; the citizen gets an SMS.")
                                  % {"number": done.confirmation_number})
             elif action == "cancel":
                 services.appointment_cancel(appointment_id=value, reason=request.POST.get("change_reason", ""),
-                                            expected_version=inputs.version(request.POST.get("expected_version", "")),
+                                            expected_version=inputs.integer(request.POST.get("expected_version", ""), "expected_version", allow_text=True),
                                             actor=actor)
                 messages.success(request, _("The appointment is cancelled."))
             elif action == "attach" and is_desk(request.user):
-                ticket_id = inputs.positive_int(request.POST.get("ticket_id", ""), "ticket_id")
+                ticket_id = inputs.integer(request.POST.get("ticket_id", ""), "ticket_id", allow_text=True)
                 services.booking_attach_to_ticket(ticket_id=ticket_id, reference_id=appointment.beneficiary.reference_id,
                                                   actor=request.user)
                 messages.success(request, _("Attached to ticket %(id)s.") % {"id": ticket_id})
@@ -160,7 +160,7 @@ def district_move(request, session_id: str):
         session = services.session_move(
             session_id=validation.uuid_value(session_id, "session_id"),
             new_date=validation.cowin_date(request.POST.get("date", "")), reason=request.POST.get("reason", ""),
-            expected_version=inputs.version(request.POST.get("expected_version", "")),
+            expected_version=inputs.integer(request.POST.get("expected_version", ""), "expected_version", allow_text=True),
             actor=services.BookingActor.staff(request.user))
         messages.success(request, _("Session moved to %(date)s; its citizens are told by SMS.")
                          % {"date": session.date.strftime("%d-%m-%Y")})
@@ -179,17 +179,17 @@ def district_register(request):
         values = {key: request.POST.get(key, "")[:200] for key in
                   ("name", "birth_year", "gender", "mobile", "district_id", "channel", "session_id", "slot", "dose")}
         try:
-            district = District.objects.filter(pk=inputs.positive_int(values["district_id"], "district_id")).first()
+            district = District.objects.filter(pk=inputs.integer(values["district_id"], "district_id", allow_text=True)).first()
             if district is None:
                 raise InvalidInput(_("No such district."), code="invalid_district_id")
             beneficiary, appointment = services.beneficiary_register_manual(
                 actor=services.BookingActor.staff(request.user), name=values["name"],
-                birth_year=inputs.positive_int(values["birth_year"], "birth_year", maximum=2100),
+                birth_year=inputs.integer(values["birth_year"], "birth_year", maximum=2100, allow_text=True),
                 gender=values["gender"], district=district, channel=values["channel"],
                 mobile=validation.mobile(values["mobile"]) if values["mobile"] else None,
                 session_id=validation.uuid_value(values["session_id"], "session_id") if values["session_id"] else None,
-                slot=inputs.slot(values["slot"]) if values["session_id"] else "",
-                dose=inputs.positive_int(values["dose"] or "1", "dose", maximum=2))
+                slot=validation.slot(values["slot"]) if values["session_id"] else "",
+                dose=inputs.integer(values["dose"] or "1", "dose", maximum=2, allow_text=True))
             text = _("Registered with reference id %(ref)s.") % {"ref": beneficiary.reference_id}
             if appointment is not None:
                 text += " " + _("Confirmation number %(number)s.") % {"number": appointment.confirmation_number}

@@ -26,7 +26,7 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidInput
+from .exceptions import DomainError, InvalidInput
 from .forms import label
 
 # One set of integer bounds: ids, versions, counts. 2**53 - 1 keeps every id exact in a
@@ -173,6 +173,19 @@ def check_body(request, view_func=None) -> None:
             for value in values:
                 check_string(name, "field name", max_len=200, multiline=False)
                 check_string(value, name, max_len=MAX_JSON_STRING, multiline=True)
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+def check_size(request) -> None:
+    """A declared body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413) without being read."""
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    size = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise PayloadTooLarge(_("The request body is too large."))
 
 
 # --- typed parsers ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ _PIN_RE = re.compile(r"^49[0-9]{4}$")
 _DATE_RE = re.compile(r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
 _ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _OTP_RE = re.compile(r"^[0-9]{6}$")
+_SLOT_RE = re.compile(r"^[0-9]{2}:[0-9]{2}(AM|PM)-[0-9]{2}:[0-9]{2}(AM|PM)$")
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -71,6 +72,13 @@ def otp(raw: object) -> str:
     if not _OTP_RE.match(value):
         raise InvalidInput(_("The OTP is 6 digits."), code="invalid_otp", field="otp")
     return value
+
+
+def slot(raw: object) -> str:
+    """A session's time slot as CoWIN writes it: 09:00AM-11:00AM."""
+    if not isinstance(raw, str) or not _SLOT_RE.match(raw):
+        raise InvalidInput(_("A time slot looks like 09:00AM-11:00AM."), code="invalid_slot", field="slot")
+    return raw
 
 
 def cowin_date(raw: object) -> dt.date:

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
 from accounts.permissions import is_desk, is_district_official
-from bookings import inputs
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import DomainError
 
 from . import reconcile, selectors, services, staff
@@ -101,7 +100,7 @@ def record_resolve(request, record_id: int):
     resolution = request.POST.get("resolution", "")
     try:
         record = services.offline_record_resolve(actor=request.user, record_id=record_id, resolution=resolution,
-                                                 note=inputs.text(request.POST.get("note", ""), "note"))
+                                                 note=inputs.text(request.POST.get("note", ""), "note", max_len=300, strip=True))
         messages.success(request, _("Recorded: %(what)s.") % {"what": record.get_resolution_display()})
     except DomainError as exc:
         messages.error(request, exc.detail)
@@ -117,9 +116,9 @@ def duplicates(request):
     if request.method == "POST":
         try:
             reconcile.offline_duplicate_merge(
-                actor=request.user, record_id=inputs.positive_int(request.POST.get("record"), "record"),
+                actor=request.user, record_id=inputs.integer(request.POST.get("record"), "record", allow_text=True),
                 into_reference_id=validation.reference_id(request.POST.get("into", "")),
-                note=inputs.text(request.POST.get("note", ""), "note"))
+                note=inputs.text(request.POST.get("note", ""), "note", max_len=300, strip=True))
             messages.success(request, _("Merged into the portal registration."))
         except DomainError as exc:
             messages.error(request, exc.detail)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.idempotency import idempotent
+from helpdesk import inputs
 from helpdesk.exceptions import InvalidInput
 from tickets import bulk, team_views
 from tickets.listing import (
@@ -22,7 +23,6 @@ from tickets.listing import (
 )
 from tickets.models import Channel, Priority, TicketStatus
 
-from . import parsing
 from .representation import ticket_dict
 
 GENERIC = OpenApiTypes.OBJECT
@@ -105,7 +105,7 @@ class TicketBulk:
     @idempotent
     def post(self, request):
         bulk.bulk_check_role(request.user)
-        data = parsing.body(request, allowed=BULK_FIELDS, required={"action", "tickets"})
+        data = inputs.body(request.data, allowed=BULK_FIELDS, required={"action", "tickets"})
         if not isinstance(data.get("tickets"), list):
             raise InvalidInput(_("tickets must be a list of ticket numbers."), code="invalid_tickets", field="tickets")
         parsed = bulk.bulk_parse(user=request.user, action=data.get("action"), numbers=data["tickets"], value=data)
@@ -139,13 +139,13 @@ class TeamViewList:
     )
     @idempotent
     def post(self, request):
-        data = parsing.body(request, allowed={"name_en", "name_hi", "params"}, required={"name_en"})
+        data = inputs.body(request.data, allowed={"name_en", "name_hi", "params"}, required={"name_en"})
         params = data.get("params") or {}
         if not isinstance(params, dict) or not all(
                 isinstance(v, str | int) and not isinstance(v, bool)
                 or isinstance(v, list) and all(isinstance(i, str) for i in v) for v in params.values()):
             raise InvalidInput(_("params must be an object of list parameters."), code="invalid_params", field="params")
         params = {k: [str(i) for i in v] if isinstance(v, list) else str(v) for k, v in params.items()}
-        view = team_views.team_view_create(user=request.user, name_en=parsing.text(data, "name_en", max_len=80),
-                                           name_hi=parsing.text(data, "name_hi", max_len=80), params=params)
+        view = team_views.team_view_create(user=request.user, name_en=inputs.text(data.get("name_en"), "name_en", max_len=80),
+                                           name_hi=inputs.text(data.get("name_hi"), "name_hi", max_len=80), params=params)
         return Response({"key": f"team-{view.pk}", "label": view.name, "team": True, "filters": view.filters}, status=201)

@@ -29,14 +29,14 @@ from accounts.permissions import (
     is_desk,
     is_district_official,
 )
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets import intake, selectors, services, sms
 from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus
 from tickets.numbers import normalise_number
 from tickets.services import Actor
 
-from . import lists, parsing, schemas
+from . import lists, schemas
 from .representation import comment_dict, event_dict, public_ticket_dict, ticket_dict
 from .throttles import AnonIpThrottle, AnonMobileThrottle
 
@@ -53,7 +53,7 @@ class BaseView(APIView):
     parser_classes = [JSONParser]
 
     def initial(self, request, *args, **kwargs):
-        parsing.check_size(request)
+        inputs.check_size(request)
         super().initial(request, *args, **kwargs)
 
 
@@ -167,7 +167,7 @@ class TicketListCreate(StaffView):
         user = request.user
         if not (is_desk(user) or is_district_official(user)):
             raise Forbidden(_("Only helpdesk staff and district officials may open tickets."))
-        data = parsing.body(request, allowed=CREATE_FIELDS, required={"category", "description"})
+        data = inputs.body(request.data, allowed=CREATE_FIELDS, required={"category", "description"})
         if is_district_official(user):
             if data.get("district") in (None, ""):
                 data = {**data, "district": user.district_id}
@@ -178,12 +178,12 @@ class TicketListCreate(StaffView):
         if is_district_official(user) and fields["district"].pk != user.district_id:
             raise InvalidInput(_("You can file issues for your own district only."), code="invalid_district",
                                field="district")
-        channel = parsing.choice(data, "channel", Channel.values, default=default_channel)
+        channel = inputs.choice(data.get("channel"), "channel", Channel.values, default=default_channel)
         result = services.ticket_create(
             **fields, requester_kind=kind, channel=channel, actor=Actor.of(user),
             priority=intake.priority_from(data.get("priority")),
-            subject=parsing.text(data, "subject", max_len=200),
-            attach_to_open=parsing.boolean(data, "attach_to_open", default=True),
+            subject=inputs.text(data.get("subject"), "subject", max_len=200),
+            attach_to_open=inputs.boolean(data.get("attach_to_open"), "attach_to_open", default=True),
         )
         ticket = selectors.ticket_queryset().get(pk=result.ticket.pk) if not result.created else result.ticket
         return Response({"created": result.created, "ticket": ticket_dict(ticket)}, status=201 if result.created else 200)
@@ -224,14 +224,14 @@ class TicketComments(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.ticket(request, number)
-        data = parsing.body(request, allowed={"body", "public", "expected_version"}, required={"body"})
-        public = parsing.boolean(data, "public", default=False)
+        data = inputs.body(request.data, allowed={"body", "public", "expected_version"}, required={"body"})
+        public = inputs.boolean(data.get("public"), "public", default=False)
         if public and not is_desk(request.user):
             raise Forbidden(_("Only helpdesk staff reply publicly; your comment can be internal."))
         comment = services.ticket_comment(
-            ticket_id=ticket.pk, body=parsing.text(data, "body", max_len=5000), actor=Actor.of(request.user),
+            ticket_id=ticket.pk, body=inputs.text(data.get("body"), "body", max_len=5000), actor=Actor.of(request.user),
             is_public=public,
-            expected_version=parsing.integer(data, "expected_version"),
+            expected_version=inputs.integer(data.get("expected_version"), "expected_version", required=False),
         )
         return Response(comment_dict(comment), status=201)
 
@@ -248,7 +248,7 @@ class TicketEvents(StaffView):
 
 
 def _version(data):
-    return parsing.integer(data, "expected_version")
+    return inputs.integer(data.get("expected_version"), "expected_version", required=False)
 
 
 class TicketTransition(StaffView):
@@ -266,11 +266,11 @@ class TicketTransition(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"to", "note", "vendor", "expected_version"}, required={"to"})
-        to = parsing.choice(data, "to", [s for s in TicketStatus.values if s != TicketStatus.MERGED])
+        data = inputs.body(request.data, allowed={"to", "note", "vendor", "expected_version"}, required={"to"})
+        to = inputs.choice(data.get("to"), "to", [s for s in TicketStatus.values if s != TicketStatus.MERGED])
         vendor = None
         if data.get("vendor") not in (None, ""):
-            vendor = Vendor.objects.filter(code=parsing.text(data, "vendor", max_len=64)).first()
+            vendor = Vendor.objects.filter(code=inputs.text(data.get("vendor"), "vendor", max_len=64)).first()
             if vendor is None:
                 raise InvalidInput(_("Unknown vendor."), code="invalid_vendor", field="vendor")
         services.ticket_transition(ticket_id=ticket.pk, to=to, actor=Actor.of(request.user),
@@ -289,10 +289,10 @@ class TicketAssign(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"assignee", "expected_version"})
+        data = inputs.body(request.data, allowed={"assignee", "expected_version"})
         if "assignee" not in data:
             raise InvalidInput(_("Missing fields: %(fields)s.") % {"fields": "assignee"}, code="missing_fields")
-        assignee_id = parsing.integer(data, "assignee")
+        assignee_id = inputs.integer(data.get("assignee"), "assignee", required=False)
         assignee = None
         if assignee_id is not None:
             assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
@@ -311,7 +311,7 @@ class TicketPriority(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"priority", "expected_version"}, required={"priority"})
+        data = inputs.body(request.data, allowed={"priority", "expected_version"}, required={"priority"})
         services.ticket_set_priority(ticket_id=ticket.pk, priority=intake.priority_from(data["priority"]),
                                      actor=Actor.of(request.user), expected_version=_version(data))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))
@@ -326,7 +326,7 @@ class TicketCategory(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"category", "expected_version"}, required={"category"})
+        data = inputs.body(request.data, allowed={"category", "expected_version"}, required={"category"})
         services.ticket_set_category(ticket_id=ticket.pk, category=intake.category_from(data["category"]),
                                      actor=Actor.of(request.user), expected_version=_version(data))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))
@@ -344,7 +344,7 @@ class TicketMerge(StaffView):
     @idempotent
     def post(self, request, number):
         survivor = self.ticket(request, number)
-        data = parsing.body(request, allowed={"tickets", "note"}, required={"tickets"})
+        data = inputs.body(request.data, allowed={"tickets", "note"}, required={"tickets"})
         raw = data["tickets"]
         if not isinstance(raw, list) or not raw or len(raw) > 100:
             raise InvalidInput(_("tickets is a list of 1 to 100 ticket numbers."), code="invalid_tickets", field="tickets")
@@ -356,7 +356,7 @@ class TicketMerge(StaffView):
         if missing:
             raise NotFound(_("Ticket not found."), numbers=missing)
         services.ticket_merge(survivor_id=survivor.pk, merged_ids=list(found.values()), actor=Actor.of(request.user),
-                              note=parsing.text(data, "note", max_len=2000))
+                              note=inputs.note(data.get("note"), required=False))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=survivor.number)))
 
 
@@ -369,10 +369,10 @@ class TicketIncident(StaffView):
         from live.models import Incident
 
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"incident"})
+        data = inputs.body(request.data, allowed={"incident"})
         if "incident" not in data:
             raise InvalidInput(_("Missing fields: %(fields)s.") % {"fields": "incident"}, code="missing_fields")
-        incident_id = parsing.integer(data, "incident")
+        incident_id = inputs.integer(data.get("incident"), "incident", required=False)
         if incident_id is not None and not Incident.objects.filter(pk=incident_id).exists():
             raise InvalidInput(_("Unknown incident."), code="invalid_incident", field="incident")
         services.ticket_link_incident(ticket_id=ticket.pk, incident_id=incident_id, actor=Actor.of(request.user))
@@ -386,9 +386,9 @@ class TicketContacted(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"note"})
+        data = inputs.body(request.data, allowed={"note"})
         services.ticket_mark_contacted(ticket_id=ticket.pk, actor=Actor.of(request.user),
-                                       note=parsing.text(data, "note", max_len=2000))
+                                       note=inputs.note(data.get("note"), required=False))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))
 
 
@@ -400,7 +400,7 @@ class TicketRegistration(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"reference_id"}, required={"reference_id"})
+        data = inputs.body(request.data, allowed={"reference_id"}, required={"reference_id"})
         services.ticket_attach_registration(ticket_id=ticket.pk, reference_id=data["reference_id"],
                                             actor=Actor.of(request.user))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))
@@ -452,7 +452,7 @@ class PublicTicketCreate(PublicView):
     )
     @idempotent
     def post(self, request):
-        data = parsing.body(request, allowed={"name", "mobile", "district", "category", "description",
+        data = inputs.body(request.data, allowed={"name", "mobile", "district", "category", "description",
                                               "reference_id", "language"},
                             required={"name", "mobile", "district", "category", "description"})
         fields = intake.complaint(data)
@@ -498,9 +498,9 @@ class PublicThread(PublicView):
     @idempotent
     def post(self, request, number, secret):
         ticket = selectors.ticket_get_by_secret(number=number, secret=secret)
-        data = parsing.body(request, allowed={"body"}, required={"body"})
+        data = inputs.body(request.data, allowed={"body"}, required={"body"})
         services.ticket_comment(ticket_id=ticket.merged_into_id or ticket.pk,
-                                body=parsing.text(data, "body", max_len=5000), actor=Actor(label="citizen"),
+                                body=inputs.text(data.get("body"), "body", max_len=5000), actor=Actor(label="citizen"),
                                 is_public=True)
         ticket.refresh_from_db()
         return Response(public_ticket_dict(ticket, selectors.public_thread(ticket)), status=201)
@@ -521,7 +521,7 @@ class SmsInbound(BaseView):
         return throttles if settings.SMS_INBOUND_KEY else [*throttles, AnonIpThrottle()]
 
     def initial(self, request, *args, **kwargs):
-        parsing.check_size(request)
+        inputs.check_size(request)
         data = request.data if isinstance(request.data, dict) else {}
         try:
             request.throttle_mobile = validation.mobile(data.get("sender")) if data.get("sender") else None
@@ -544,11 +544,11 @@ class SmsInbound(BaseView):
         expected = settings.SMS_INBOUND_KEY
         if expected and not hmac.compare_digest(request.headers.get("X-Gateway-Key", "").encode(), expected.encode()):
             raise Forbidden(_("Unknown gateway."), code="bad_gateway_key")
-        data = parsing.body(request, allowed={"sender", "text", "id"}, required={"sender", "text"})
+        data = inputs.body(request.data, allowed={"sender", "text", "id"}, required={"sender", "text"})
         sender = validation.mobile(data["sender"])
-        text = parsing.text(data, "text", max_len=1600).strip()
+        text = inputs.text(data.get("text"), "text", max_len=1600).strip()
         # The gateway's message id makes its retries one reply; without one every post is new.
-        message_id = parsing.text(data, "id", max_len=100) or uuid.uuid4().hex
+        message_id = inputs.text(data.get("id"), "id", max_len=100) or uuid.uuid4().hex
         return Response({"action": sms.sms_receive(sender=sender, text=text, gateway_id=message_id)})
 
 

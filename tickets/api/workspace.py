@@ -10,12 +10,12 @@ from rest_framework.response import Response
 
 from accounts.idempotency import idempotent
 from accounts.permissions import IsDesk, IsSupervisor
+from helpdesk import inputs
 from helpdesk.exceptions import InvalidInput, NotFound
 from tickets import canned, tags
 from tickets.models import CannedResponse
 from tickets.services import Actor
 
-from . import parsing
 from .views import BaseView, StaffView
 
 # tickets/tags.py: a tag is lower-cased, spaces become dashes; what it accepts, as a pattern.
@@ -56,12 +56,12 @@ class CannedList(BaseView):
                        "title": "OTP delay", "body_en": CANNED_EXAMPLE["body_en"], "body_hi": CANNED_EXAMPLE["body_hi"]})])
     @idempotent
     def post(self, request):
-        data = parsing.body(request, allowed={"title", "body_en", "body_hi", "is_active"},
+        data = inputs.body(request.data, allowed={"title", "body_en", "body_hi", "is_active"},
                             required={"title", "body_en", "body_hi"})
-        item = canned.canned_create(title=parsing.text(data, "title", max_len=120),
-                                    body_en=parsing.text(data, "body_en", max_len=2000),
-                                    body_hi=parsing.text(data, "body_hi", max_len=2000), actor=request.user,
-                                    is_active=parsing.boolean(data, "is_active", default=True))
+        item = canned.canned_create(title=inputs.text(data.get("title"), "title", max_len=120),
+                                    body_en=inputs.text(data.get("body_en"), "body_en", max_len=2000),
+                                    body_hi=inputs.text(data.get("body_hi"), "body_hi", max_len=2000), actor=request.user,
+                                    is_active=inputs.boolean(data.get("is_active"), "is_active", default=True))
         return Response(canned_dict(item), status=201)
 
 
@@ -71,11 +71,11 @@ class CannedDetail(BaseView):
     @extend_schema(summary="Change a canned response (supervisors)", request=CannedIn, responses={200: CannedIn})
     @idempotent
     def patch(self, request, pk: int):
-        data = parsing.body(request, allowed={"title", "body_en", "body_hi", "is_active"})
-        fields = {name: parsing.text(data, name, max_len=2000 if name != "title" else 120)
+        data = inputs.body(request.data, allowed={"title", "body_en", "body_hi", "is_active"})
+        fields = {name: inputs.text(data.get(name), name, max_len=2000 if name != "title" else 120)
                   for name in ("title", "body_en", "body_hi") if name in data}
         if "is_active" in data:
-            fields["is_active"] = parsing.boolean(data, "is_active", default=True)
+            fields["is_active"] = inputs.boolean(data.get("is_active"), "is_active", default=True)
         if not CannedResponse.objects.filter(pk=pk).exists():
             raise NotFound(_("Canned response not found."))
         return Response(canned_dict(canned.canned_update(canned_id=pk, actor=request.user, **fields)))
@@ -90,7 +90,7 @@ class TicketTags(StaffView):
     @idempotent
     def post(self, request, number):
         ticket = self.desk_ticket(request, number)
-        data = parsing.body(request, allowed={"add", "remove"})
+        data = inputs.body(request.data, allowed={"add", "remove"})
         actor = Actor.of(request.user)
         for key in ("add", "remove"):
             names = data.get(key, [])
