@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from prometheus_client import (
@@ -133,12 +133,17 @@ class _StateCollector:
     def collect(self):
         up = GaugeMetricFamily("helpdesk_metrics_collector_up",
                                "1 when the collector could read its figures at this scrape.", labels=["collector"])
+        database_down = False
         for name, collect in list(_COLLECTORS.items()):
+            if database_down:  # one connect timeout per scrape, not one per collector
+                up.add_metric([name], 0)
+                continue
             try:
                 families = list(collect())
-            except Exception:  # a dependency is down: say so, keep the rest of the scrape
+            except Exception as exc:  # a dependency is down: say so, keep the rest of the scrape
                 log.warning("metrics collector %s failed", name, exc_info=True)
                 up.add_metric([name], 0)
+                database_down = isinstance(exc, (OperationalError, InterfaceError))
                 continue
             finally:
                 if not connection.in_atomic_block:
