@@ -28,7 +28,7 @@ def take_base_backup(cluster) -> float:
 def restore_and_check(cluster, database_url: str, acknowledged_mobiles: list[str], file_one_more) -> dict:
     """Target = now on the primary; one more complaint filed after it; restore to the target."""
     time.sleep(1.0)
-    (target,) = sql(database_url, "SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US TZH:TZM')")[0]
+    (target,) = sql(database_url, "SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.MSTZH:TZM')")[0]
     time.sleep(1.5)
     late_mobile = file_one_more()
     sql(database_url, "SELECT pg_switch_wal()")
