@@ -18,19 +18,17 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from helpdesk import metrics
 from helpdesk.queue import enqueue_on_commit
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
 from . import clocks as ck
-from .messages import step_message
-from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
-from .outbox import MAX_COUNTDOWN, outbox_cancel, outbox_enqueue, schedule_many
-from .people import recipients
+from .firing import Batch, clock_payload
+from .models import Clock, ClockKind, TicketSLA
+from .outbox import MAX_COUNTDOWN, outbox_cancel
 from .policies import policy_for_new_ticket, select_policy, snapshot
 
 log = logging.getLogger(__name__)
@@ -49,7 +47,7 @@ CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.MERGED)
 
 def record(ticket_id: int, kind: str, clock: Clock | None = None, actor=SYSTEM, **payload) -> None:
     if clock is not None:
-        payload = {**_clock_payload(clock), **payload}
+        payload = {**clock_payload(clock), **payload}
     ticket_services.ticket_record_event(ticket_id=ticket_id, kind=kind, actor=actor, payload=payload,
                                         to_value=clock.kind if clock else "")
 
@@ -128,14 +126,10 @@ def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
     Clock.objects.bulk_create(clocks)
     ticket_services.ticket_record_events(ticket_id=ticket.pk, actor=SYSTEM, events=[
         {"kind": "clock_started", "to_value": clock.kind,
-         "payload": {**_clock_payload(clock), **_start_payload(clock, snap)}} for clock in clocks])
+         "payload": {**clock_payload(clock), **_start_payload(clock, snap)}} for clock in clocks])
     if sla.next_action_at is not None:
         schedule_sweep_at(sla.next_action_at, now)
     return sla
-
-
-def _clock_payload(clock: Clock) -> dict:
-    return {"clock": clock.kind, "cycle": clock.cycle, "due_at": clock.due_at.isoformat() if clock.due_at else None}
 
 
 def _start_payload(clock: Clock, snap: dict) -> dict:
@@ -194,24 +188,20 @@ def arm(sla: TicketSLA, now: dt.datetime | None = None, running: list[Clock] | N
     them all in hand); ask for a precise sweep at that time."""
     if running is None:
         running = list(Clock.objects.filter(sla=sla, state=Clock.State.RUNNING))
-    else:
-        running = [c for c in running if c.state == Clock.State.RUNNING]
-    actions = [a for a in (ck.next_action(c, sla.snapshot) for c in running) if a is not None]
-    sla.next_action_at = min((a.at for a in actions), default=None)
+    sla.next_action_at = _next_action_at(sla, running)
     sla.save(update_fields=["next_action_at", "policy", "snapshot"])
     if sla.next_action_at is not None:
         schedule_sweep_at(sla.next_action_at, now or timezone.now())
 
 
+def _next_action_at(sla: TicketSLA, clocks: list[Clock]) -> dt.datetime | None:
+    actions = [ck.next_action(c, sla.snapshot) for c in clocks if c.state == Clock.State.RUNNING]
+    return min((a.at for a in actions if a is not None), default=None)
+
+
 _scheduled: dict[int, float] = {}
-# Outbox rows written by the current sweep batch, per thread (tests run sweeps in threads).
+# The writes of the sweep batch being processed, per thread (tests run sweeps in threads).
 _local = threading.local()
-
-
-def _batch() -> list[int]:
-    if not hasattr(_local, "messages"):
-        _local.messages = []
-    return _local.messages
 
 
 def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
@@ -245,8 +235,10 @@ def sweep(*, batch: int = 100, max_batches: int = 200, now: dt.datetime | None =
     (the task uses it to start a helper sweep on another worker). Returns tickets processed."""
     total = 0
     helped = False
-    for _batch in range(max_batches):
+    for number in range(max_batches):
         at = now or timezone.now()
+        if number == 0 and not anything_due(at):
+            break  # the common case: one index-only probe, no transaction, no locks
         try:
             # Fast path: the whole batch in one transaction, no savepoint per ticket.
             with transaction.atomic():
@@ -264,108 +256,77 @@ def sweep(*, batch: int = 100, max_batches: int = 200, now: dt.datetime | None =
     return total
 
 
+def anything_due(at: dt.datetime) -> bool:
+    """Whether any SLA row's next action is due: one statement (SELECT 1 ... LIMIT 1, an
+    index-only scan of the partial index on next_action_at), planned and run in well under a
+    millisecond at a million open tickets."""
+    return TicketSLA.objects.filter(next_action_at__lte=at).exists()
+
+
+def claim(at: dt.datetime, batch: int):
+    """The due SLA rows of one batch with their tickets, locked (skipping rows locked elsewhere)."""
+    return (TicketSLA.objects.select_for_update(skip_locked=True, no_key=True, of=("self", "ticket"))
+            .select_related("ticket", "ticket__district", "ticket__category")
+            .filter(next_action_at__lte=at).order_by("next_action_at")[:batch])
+
+
 def _run_batch(batch: int, at: dt.datetime, *, safe: bool) -> int:
-    slas = list(
-        TicketSLA.objects.select_for_update(skip_locked=True, no_key=True, of=("self", "ticket"))
-        .select_related("ticket", "ticket__district", "ticket__category")
-        .filter(next_action_at__lte=at)
-        .order_by("next_action_at")[:batch]
-    )
+    slas = list(claim(at, batch))
     by_sla: dict[int, list[Clock]] = {}
     for clock in Clock.objects.filter(sla__in=[s.pk for s in slas], state=Clock.State.RUNNING):
         by_sla.setdefault(clock.sla_id, []).append(clock)
-    _batch().clear()
+    if not safe:
+        _local.batch = Batch()
+        try:
+            for sla in slas:
+                process(sla, by_sla.get(sla.pk, []), at)
+            _local.batch.flush()
+        finally:
+            _local.batch = None
+        return len(slas)
     for sla in slas:
-        if not safe:
-            process(sla, by_sla.get(sla.pk, []), at)
-            continue
         try:
             with transaction.atomic():
+                _local.batch = Batch()
                 process(sla, by_sla.get(sla.pk, []), at)
+                _local.batch.flush()
         except Exception:
             # One broken ticket never holds up the others; it is tried again in a minute.
             log.exception("SLA processing of ticket %s failed; retrying in a minute", sla.pk)
             TicketSLA.objects.filter(pk=sla.pk).update(next_action_at=at + dt.timedelta(minutes=1))
-    schedule_many(list(_batch()))  # messages of tickets rolled back above simply never commit
-    _batch().clear()
+        finally:
+            _local.batch = None
     return len(slas)
 
 
 def process(sla: TicketSLA, running: list[Clock], now: dt.datetime) -> None:
-    """Do everything due at `now` for one ticket (caller holds its rows), then re-arm."""
+    """Decide everything due at `now` for one ticket (caller holds its rows) and re-arm; the
+    writes go to the sweep batch of this thread (escalation.firing), made when it flushes."""
+    batch: Batch = _local.batch
     snap = sla.snapshot
     for clock in running:
-        changed: set[str] = set()
+        changed = False
         for _guard in range(100):
             action = ck.next_action(clock, snap)
             if action is None or action.at > now:
                 break
+            changed = True
             if action.kind == "warn":
                 clock.warnings_done += 1
-                changed.add("warnings_done")
-                record(sla.ticket_id, "sla_warning", clock, warning=action.index + 1)
+                batch.event(sla, "sla_warning", clock, warning=action.index + 1)
             elif action.kind == "breach":
                 clock.breached_at = clock.due_at
-                changed.add("breached_at")
                 if clock.kind == ClockKind.ETA:
-                    record(sla.ticket_id, "eta_missed", clock, eta_at=clock.eta_at.isoformat() if clock.eta_at else None,
-                           progress_overdue=clock.eta_at is None)
+                    batch.event(sla, "eta_missed", clock, eta_at=clock.eta_at.isoformat() if clock.eta_at else None,
+                                progress_overdue=clock.eta_at is None)
                 else:
-                    record(sla.ticket_id, "sla_breach", clock)
+                    batch.event(sla, "sla_breach", clock)
             else:
-                fire_step(sla, clock, action, now)
+                batch.step(sla, clock, action, now)  # fires once, whatever retries do (firing.py)
                 clock.ladder_done += 1
-                changed.add("ladder_done")
         if changed:
-            clock.save(update_fields=sorted(changed))
-    arm(sla, now, running=running)
-
-
-def _fault_hold() -> None:
-    """Fault injection for the worker-kill test only (settings.ESCALATION_STEP_HOLD_FILE): mark
-    that a step is half done, then wait to be killed."""
-    path = getattr(settings, "ESCALATION_STEP_HOLD_FILE", "")
-    if path:
-        with open(path, "w") as fh:
-            fh.write("holding")
-        time.sleep(60)
-
-
-def fire_step(sla: TicketSLA, clock: Clock, action: ck.Action, now: dt.datetime) -> EscalationRecord | None:
-    """Create the step's record (exactly once: unique (ticket, clock, level, loop)), one notice per
-    person and one outbox row per person x channel (keys derived from the record)."""
-    ticket = sla.ticket if "ticket" in sla._state.fields_cache else None
-    if ticket is None or "district" not in ticket._state.fields_cache:
-        ticket = Ticket.objects.select_related("district", "category").get(pk=sla.ticket_id)
-    level = action.level
-    vendor_id = ticket.vendor_id or sla.snapshot.get("vendor_id")
-    try:
-        with transaction.atomic():
-            rec = EscalationRecord.objects.create(
-                ticket_id=ticket.pk, clock=clock, level=level["level"], loop=action.loop, vendor_id=vendor_id,
-                district_id=ticket.district_id, due_at=action.at, fired_at=now,
-                ack_target_minutes=int(sla.snapshot["targets"].get("vendor_ack", 15)),
-            )
-    except IntegrityError:
-        return None  # this step already fired
-    metrics.step_fired(rec.level)
-    _fault_hold()
-    people = recipients(targets=level.get("targets", []), channels=level.get("channels", []), vendor_id=vendor_id,
-                        district_id=ticket.district_id, now=now)
-    names = []
-    for person in people:
-        notice = EscalationNotice.objects.create(record=rec, user=person.user, target=person.target,
-                                                 channels=[c for c, _a in person.channels])
-        if person.user is not None:
-            names.append(person.user.get_full_name() or person.user.username)
-        for channel, address in person.channels:
-            language = getattr(person.user, "preferred_language", "en") or "en"
-            subject, body = step_message(ticket, clock, rec, notice, channel, language)
-            message = outbox_enqueue(channel=channel, recipient=address, body=body, subject=subject,
-                           idempotency_key=f"esc:{rec.pk}:{person.user.pk if person.user else 'hook'}:{channel}",
-                           ticket_id=ticket.pk, language=language, notice_id=notice.pk, fallback=person.fallback,
-                           new_intent=True, deliver_on_commit=False)
-            _batch().append(message.pk)
-    record(ticket.pk, "escalation_fired", clock, level=rec.level, loop=rec.loop, record_id=rec.pk,
-           recipients=names, targets=level.get("targets", []), channels=level.get("channels", []), late_seconds=int((now - action.at).total_seconds()))
-    return rec
+            batch.clock_changed(clock)
+    sla.next_action_at = _next_action_at(sla, running)
+    batch.armed(sla)
+    if sla.next_action_at is not None:
+        schedule_sweep_at(sla.next_action_at, now)

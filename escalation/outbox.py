@@ -76,6 +76,25 @@ def outbox_enqueue(
     return message
 
 
+def outbox_enqueue_new(*, rows: list[dict]) -> list[OutboxMessage]:
+    """`outbox_enqueue(..., new_intent=True, deliver_on_commit=False)` for many messages in one
+    insert: each dict has `channel`, `recipient`, `body`, `idempotency_key` and optionally
+    `subject`, `ticket_id`, `language`, `notice_id`, `fallback`. Every key must derive from a row
+    created in this transaction (a duplicate fails the insert on the unique index); the caller
+    schedules delivery (`schedule_many`), the retry job picks up anything left pending."""
+    now = timezone.now()
+    messages = []
+    for row in rows:
+        if row["channel"] not in OutboxMessage.Channel.values:
+            raise ValueError(f"unknown channel {row['channel']!r}")
+        messages.append(OutboxMessage(
+            idempotency_key=row["idempotency_key"], channel=row["channel"], recipient=row["recipient"],
+            body=row["body"], subject=row.get("subject", "")[:200], ticket_id=row.get("ticket_id"),
+            language=row.get("language", "en"), next_attempt_at=now, notice_id=row.get("notice_id"),
+            fallback=[list(f) for f in (row.get("fallback") or [])]))
+    return OutboxMessage.objects.bulk_create(messages)
+
+
 def _schedule(message_id: int, countdown: float = 0) -> None:
     from .tasks import deliver_message
 

@@ -1,6 +1,7 @@
 """Celery tasks. They take ids, re-fetch and are idempotent: a redelivered task does nothing new."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import engine, oncall, outbox, retention
@@ -20,12 +21,19 @@ def deliver_messages(message_ids: list[int]) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def sweep() -> int:
-    """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due. When
-    much is due at once, one helper sweep joins on another worker (SKIP LOCKED splits the rows).
-    A sweep that ran to the end stamps the heartbeat (escalation.heartbeat)."""
+def sweep(helper: bool = False) -> int:
+    """Periodic (settings.SLA_SWEEP_SECONDS) and precise delayed runs: fire what is due. When a
+    batch comes back full, SLA_SWEEP_HELPERS helper sweeps join at once on the other worker
+    processes (SKIP LOCKED splits the rows; a helper calls no helpers of its own). A sweep that
+    ran to the end stamps the heartbeat (escalation.heartbeat)."""
     started = timezone.now()
-    done = engine.sweep(on_full_batch=lambda: sweep.delay())
+
+    def call_helpers() -> None:
+        # In process (no broker) a helper would only run after this sweep, on the same thread.
+        for _ in range(1 if settings.CELERY_TASK_ALWAYS_EAGER else settings.SLA_SWEEP_HELPERS):
+            sweep.delay(helper=True)
+
+    done = engine.sweep(on_full_batch=None if helper else call_helpers)
     heartbeat_stamp(started_at=started, processed=done)
     return done
 

@@ -263,6 +263,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Period of the SLA/escalation sweep, seconds (Celery beat, or the embedded timer).
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 15)
+# Helper sweeps queued at once when a sweep's batch comes back full (many tickets due together):
+# one per further worker process (the Celery worker's concurrency minus one).
+SLA_SWEEP_HELPERS = env_int("SLA_SWEEP_HELPERS", 3)
 # The periodic jobs: run by Celery beat, or by the timer thread of `manage.py serve` on the
 # embedded default (helpdesk/timers.py). Each app adds its own entries.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}

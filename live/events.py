@@ -74,10 +74,14 @@ def ticket_event_json(ticket, event) -> dict[str, Any]:
 def ticket_groups(ticket, *, escalated: bool = True) -> list[str]:
     """Who hears of a ticket's change. Vendors a ladder step fired to (before any hand-over) see
     the ticket too (accounts.permissions), so their group hears of it (one query; skipped for a
-    ticket just created, which has no escalations yet)."""
+    ticket just created, which has no escalations yet; none either when the caller prefetched
+    the ticket's `escalations`, as the escalation sweep does for a whole batch at once)."""
     groups = [CONSOLE, district_group(ticket.district_id), ticket_group(ticket.pk)]
     vendor_ids = {ticket.vendor_id} if ticket.vendor_id else set()
-    if escalated:
+    prefetched = getattr(ticket, "_prefetched_objects_cache", {}).get("escalations")
+    if escalated and prefetched is not None:
+        vendor_ids.update(record.vendor_id for record in prefetched if record.vendor_id)
+    elif escalated:
         vendor_ids.update(ticket.escalations.filter(vendor__isnull=False).values_list("vendor_id", flat=True))
     groups.extend(vendor_group(vendor_id) for vendor_id in sorted(vendor_ids))
     return groups

@@ -449,6 +449,27 @@ def ticket_record_events(*, ticket_id: int, actor: Actor, events: list[dict]) ->
     return changes.commit()
 
 
+@transaction.atomic(savepoint=False)
+def ticket_record_events_many(*, actor: Actor, batch: list[tuple[Ticket, list[dict]]]) -> list[TicketEvent]:
+    """`ticket_record_events` for many tickets at once: every event in one insert, then each
+    ticket's events dispatched to the listeners as that ticket's own batch (same order, same
+    guarantees). The tickets are the caller's instances, read in this transaction (the
+    escalation sweep's, whose rows it holds); none is read again."""
+    changes = []
+    for ticket, events in batch:
+        if not events:
+            continue
+        change = _Changes(ticket, actor)
+        for event in events:
+            change.add(event["kind"], from_value=event.get("from_value", ""), to_value=event.get("to_value", ""),
+                       payload=event.get("payload"), is_public=event.get("is_public", False))
+        changes.append(change)
+    saved = TicketEvent.objects.bulk_create([event for change in changes for event in change.events])
+    for change in changes:
+        hooks.dispatch(change.ticket, change.events)
+    return saved
+
+
 @transaction.atomic
 def ticket_attach_registration(*, ticket_id: int, reference_id: str, actor: Actor) -> Ticket:
     """Record the caller's beneficiary reference id (exactly 14 ASCII digits, DOMAIN.md §8) on the

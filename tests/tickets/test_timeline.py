@@ -48,7 +48,8 @@ def _parse(source: str) -> ast.AST:
 
 def kinds_written_in_code() -> set[str]:
     """Every literal event kind passed to the writers of TicketEvent rows: `<x>changes.add(kind)`,
-    `record(ticket_id, kind, ...)` (escalation), `ticket_record_event(kind=...)` and
+    `record(ticket_id, kind, ...)`, `batch.event(sla, kind, ...)` and `timeline_event(kind, ...)`
+    (escalation), `ticket_record_event(kind=...)` and
     `TicketEvent(kind=...)`, anywhere in the apps."""
     found: set[str] = set()
     for app in APPS:
@@ -62,6 +63,10 @@ def kinds_written_in_code() -> set[str]:
                     found |= _strings(call.args[0])
                 elif name == "record" and len(call.args) >= 2 and owner in ("", "engine"):
                     found |= _strings(call.args[1])
+                elif name == "event" and len(call.args) >= 2 and owner == "batch":  # the sweep's batch
+                    found |= _strings(call.args[1])
+                elif name == "timeline_event" and call.args:
+                    found |= _strings(call.args[0])
                 elif name in ("ticket_record_event", "TicketEvent") and "kind" in keywords:
                     found |= _strings(keywords["kind"])
     return found
