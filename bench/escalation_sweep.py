@@ -121,7 +121,11 @@ def idle_sweep(tickets: int) -> None:
     from escalation import engine, tasks
     from escalation.models import TicketSLA
 
-    engine.sweep()  # warm up (and clear anything left due)
+    # Tickets escalated by an earlier run have their next ladder steps minutes ahead: park them a
+    # day ahead, so that nothing falls due during the measurement.
+    TicketSLA.objects.filter(next_action_at__lte=timezone.now() + dt.timedelta(minutes=30)).update(
+        next_action_at=timezone.now() + dt.timedelta(days=1))
+    engine.sweep()  # warm up
     open_count = TicketSLA.objects.filter(next_action_at__isnull=False).count()
     print(f"\nsweep with nothing due, {open_count} open tickets with a next action ({load_avg()}):")
     for label, run in (("engine.sweep()", engine.sweep), ("the sweep task's body (sweep + heartbeat)", tasks.sweep.run)):
@@ -137,8 +141,17 @@ def idle_sweep(tickets: int) -> None:
         engine.sweep()
     print(f"  statements of one idle sweep: {len(queries.captured_queries)}: "
           + "; ".join(q["sql"] for q in queries.captured_queries))
-    probe = TicketSLA.objects.filter(next_action_at__lte=timezone.now()).values("pk")[:1].query.sql_with_params()
-    claim = engine.claim(timezone.now(), 100).query.sql_with_params()
+    timings = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        timings.append((time.perf_counter() - t0) * 1000)
+    print(f"  anchor, a bare SELECT 1 through the same connection, 50 runs: median {statistics.median(timings):.2f} ms, "
+          f"p99 {pct(timings, 99):.2f} ms ({load_avg()})")
+    probe = (queries.captured_queries[0]["sql"], [])  # the idle sweep's own statement, as sent
+    with transaction.atomic():
+        claim = engine.claim(timezone.now(), 100).query.sql_with_params()
     for label, (sql, params) in (("the idle probe", probe), ("the claim query of a batch", claim)):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
