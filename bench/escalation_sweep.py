@@ -185,13 +185,8 @@ def escalate_together(due_count: int) -> None:
     from django.utils import timezone
 
     from escalation import engine
-    from escalation.models import (
-        Clock,
-        EscalationNotice,
-        EscalationRecord,
-        OutboxMessage,
-        TicketSLA,
-    )
+    from escalation.models import Clock, EscalationNotice, EscalationRecord, TicketSLA
+    from notifications.models import OutboxMessage
 
     OutboxMessage.objects.all().delete()
     EscalationNotice.objects.all().delete()

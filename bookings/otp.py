@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from escalation.outbox import outbox_enqueue
 from helpdesk import metrics
 from helpdesk.exceptions import InvalidInput, TooManyRequests
+from notifications.outbox import outbox_enqueue
 
 from . import ratelimit
 from .models import Beneficiary, CitizenToken, OtpTransaction

@@ -10,7 +10,7 @@ Locks and order, the same in every write (so that they never deadlock):
    capacity`) on those locked rows; the CheckConstraint booked <= capacity backs them up. No seat
    arithmetic happens in Python;
 4. last, the change-feed advisory lock (PostgreSQL), held until commit.
-After commit: SMS confirmations leave through escalation.outbox (rows written in the transaction).
+After commit: SMS confirmations leave through notifications.outbox (rows written in the transaction).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import District, User
 from accounts.permissions import is_desk, is_district_official
-from escalation.outbox import outbox_enqueue
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailable, Unprocessable
 from helpdesk.validation import today_ist
+from notifications.outbox import outbox_enqueue
 
 from . import rules
 from .models import (

@@ -24,14 +24,11 @@ from .models import (
     LadderTestRun,
     OnCallMember,
     OnCallRotation,
-    OutboxMessage,
     Policy,
     RotationOverride,
     TargetKind,
     VendorEndpoint,
-    VoiceCall,
 )
-from .outbox import shown_body
 
 CHANNEL_CHOICES = [("sms", _("SMS")), ("email", _("Email")), ("voice", _("Phone call"))]
 
@@ -320,25 +317,3 @@ class EscalationRecordAdmin(ReadOnly):
     list_filter = ["vendor", "level"]
     list_select_related = ["ticket", "clock", "vendor"]
     inlines = [NoticeInline]
-
-
-@admin.register(OutboxMessage)
-class OutboxAdmin(ReadOnly):
-    list_display = ["created_at", "channel", "recipient", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "channel"]
-    search_fields = ["idempotency_key"]
-    # Never the raw body: a pending OTP, an acknowledgement link or a citizen's secret link.
-    exclude = ["body", "redacted_body"]
-
-    @admin.display(description="body")
-    def body_shown(self, obj) -> str:
-        return shown_body(obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "body_shown"]
-
-
-@admin.register(VoiceCall)
-class VoiceCallAdmin(ReadOnly):
-    list_display = ["requested_at", "to", "status", "digits", "finished_at", "provider_call_id"]
-    list_filter = ["status"]

@@ -8,9 +8,8 @@ import datetime as dt
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from notifications.outbox import outbox_enqueue
 from tickets.models import Ticket
-
-from .outbox import outbox_enqueue
 
 
 def _send(ticket: Ticket, body: str, key: str) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
+from notifications.outbox import outbox_enqueue
 
 from .models import (
     ClockKind,
@@ -23,7 +24,6 @@ from .models import (
     Policy,
     TargetKind,
 )
-from .outbox import outbox_enqueue
 from .people import CHANNELS, recipients
 
 PERSON_TARGETS = [t for t in TargetKind.values if t != TargetKind.WEBHOOK]

@@ -22,13 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
+from notifications.outbox import MAX_COUNTDOWN, outbox_cancel
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
 from . import clocks as ck
 from .firing import Batch, clock_payload
 from .models import Clock, ClockKind, TicketSLA
-from .outbox import MAX_COUNTDOWN, outbox_cancel
 from .policies import policy_for_new_ticket, select_policy, snapshot
 
 log = logging.getLogger(__name__)

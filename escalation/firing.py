@@ -22,13 +22,13 @@ from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
 from helpdesk import metrics
+from notifications.outbox import outbox_enqueue_new, schedule_many
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
 from . import clocks as ck
 from .messages import step_message
 from .models import Clock, EscalationNotice, EscalationRecord, TicketSLA
-from .outbox import outbox_enqueue_new, schedule_many
 from .people import recipients
 
 SYSTEM = ticket_services.SYSTEM

@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from notifications import outbox
+from notifications.models import OutboxMessage
 
-from . import outbox
-from .models import Heartbeat, HeartbeatAlert, OutboxMessage
+from .models import Heartbeat, HeartbeatAlert
 
 log = logging.getLogger(__name__)
 SWEEP = "sweep"

@@ -13,10 +13,11 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from notifications.models import OutboxMessage
 from tickets.models import OPEN_STATUSES, Priority, Ticket
 
 from .heartbeat import SWEEP
-from .models import Clock, Heartbeat, OutboxMessage, TicketSLA
+from .models import Clock, Heartbeat, TicketSLA
 
 
 def _age(now, then) -> float:

@@ -1,5 +1,5 @@
-"""SLA configuration (calendars, policies, ladders, people), per-ticket clocks, the escalation
-ledger and the notification outbox. No logic here: see services.py, engine.py, outbox.py."""
+"""SLA configuration (calendars, policies, ladders, people), per-ticket clocks and the escalation
+ledger. No logic here: see services.py, engine.py. The outbox is notifications.models."""
 
 from __future__ import annotations
 
@@ -353,61 +353,6 @@ class EscalationNotice(models.Model):
         return f"{self.record_id} -> {self.user_id}"
 
 
-# --- Outbox -------------------------------------------------------------------------------------
-class OutboxMessage(models.Model):
-    """One notification to one recipient on one channel. The idempotency key makes the intent
-    exactly-once; delivery at the provider edge is at-least-once."""
-
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("Email")
-        WEBHOOK = "webhook", _("Webhook")
-        VOICE = "voice", _("Phone call")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.CharField(max_length=300)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    # What `body` becomes once the message is sent, cancelled or given up (the body holds a
-    # secret, e.g. an OTP); empty: the body is kept as it is.
-    redacted_body = models.TextField(blank=True, default="")
-    language = models.CharField(max_length=8, default="en")
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox")
-    notice = models.ForeignKey(EscalationNotice, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    # The same person's other addresses, tried in order if this channel fails for good.
-    fallback = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["next_attempt_at"], name="outbox_pending_due",
-                         condition=models.Q(status="pending")),
-            models.Index(fields=["claimed_at"], name="outbox_sending", condition=models.Q(status="sending")),
-        ]
-        constraints = [
-            models.CheckConstraint(name="outbox_status_valid",
-                                   condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"])),
-            models.CheckConstraint(name="outbox_sent_has_time", condition=~Q(status="sent") | Q(sent_at__isnull=False)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} to {self.recipient}: {self.status}"
-
-
-# Overrides, voice calls and ladder test runs live in their own module (kept under 400 lines).
+# Overrides and ladder test runs live in their own module (kept under 400 lines).
 from .heartbeat_models import Heartbeat, HeartbeatAlert  # noqa: E402,F401  (models of this app)
-from .oncall_models import LadderTestRun, RotationOverride, VoiceCall  # noqa: E402,F401
+from .oncall_models import LadderTestRun, RotationOverride  # noqa: E402,F401

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
+from notifications.models import OutboxMessage
+from notifications.outbox import outbox_enqueue
 
 from . import people, rotations
-from .models import OnCallMember, OnCallRotation, OutboxMessage, RotationOverride
-from .outbox import outbox_enqueue
+from .models import OnCallMember, OnCallRotation, RotationOverride
 
 # A shift that began (or an override created) less than this ago still gets its hand-off SMS: the
 # periodic job runs every minute, so a stopped beat that restarts within it loses nothing.

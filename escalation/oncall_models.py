@@ -1,4 +1,4 @@
-"""Rotation overrides (who covers for whom, when), phone calls placed by the outbox, and the
+"""Rotation overrides (who covers for whom, when) and the
 record of "test this ladder" runs. Imported by escalation.models; no logic here."""
 
 from __future__ import annotations
@@ -32,41 +32,6 @@ class RotationOverride(models.Model):
     def __str__(self) -> str:
         start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
         return f"{self.rotation}: {self.user} {start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M}"
-
-
-class VoiceCall(models.Model):
-    """One call the telephony gateway was asked to place for an outbox message. The gateway's
-    signed callback moves it from `requested` to a final status exactly once."""
-
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Calling")
-        ACKNOWLEDGED = "acknowledged", _("Answered, pressed 1")
-        ANSWERED = "answered", _("Answered, not acknowledged")
-        NO_ANSWER = "no_answer", _("Not answered")
-        BUSY = "busy", _("Busy")
-        FAILED = "failed", _("Failed")
-
-    message = models.OneToOneField("escalation.OutboxMessage", on_delete=models.CASCADE, related_name="call")
-    notice = models.ForeignKey("escalation.EscalationNotice", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="calls")
-    provider_call_id = models.CharField(max_length=100, unique=True)
-    to = models.CharField(max_length=20)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
-    digits = models.CharField(max_length=10, blank=True)
-    requested_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at"]
-        constraints = [
-            models.CheckConstraint(name="voicecall_status_valid", condition=Q(status__in=[
-                "requested", "acknowledged", "answered", "no_answer", "busy", "failed"])),
-            models.CheckConstraint(name="voicecall_finished_has_time",
-                                   condition=Q(status="requested") | Q(finished_at__isnull=False)),
-        ]
-
-    def __str__(self) -> str:
-        return f"call {self.provider_call_id} to {self.to}: {self.status}"
 
 
 class LadderTestRun(models.Model):

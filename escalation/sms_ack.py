@@ -8,13 +8,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.outbox import outbox_enqueue
 from tickets.models import OPEN_STATUSES
 
 from . import services
 from .ackcodes import read_ack_code
 from .links import ack_url
 from .models import EscalationNotice
-from .outbox import outbox_enqueue
 
 ACK_WORDS = frozenset({"ACK", "ACK:", "स्वीकार"})
 

@@ -4,20 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import engine, oncall, outbox, retention
+from . import engine, oncall
 from .heartbeat import heartbeat_stamp
-
-
-@shared_task(acks_late=True)
-def deliver_message(message_id: int) -> str:
-    return outbox.deliver(message_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def deliver_messages(message_ids: list[int]) -> int:
-    """The messages of one sweep batch; each is claimed with its row lock, so a redelivered
-    task or the retry job never sends one twice."""
-    return sum(outbox.deliver(pk) == "sent" for pk in message_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -39,18 +27,7 @@ def sweep(helper: bool = False) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def outbox_retry() -> dict:
-    return outbox.outbox_retry()
-
-
-@shared_task(acks_late=True, ignore_result=True)
 def oncall_handoff() -> int:
     """Periodic (every minute): the hand-off SMS to whoever's shift has just begun (exactly once
     per shift change, by the outbox key)."""
     return oncall.handoff_sweep()
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def outbox_purge() -> dict:
-    """Periodic: redact stale secrets, delete finished messages past OUTBOX_RETENTION_DAYS."""
-    return retention.outbox_purge()

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import User
 from helpdesk.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from notifications.outbox import outbox_enqueue
 from tickets import services as ticket_services
 from tickets.models import OPEN_STATUSES, TicketEvent, TicketStatus
 
 from . import engine
 from .links import ack_url
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord
-from .outbox import outbox_enqueue
 from .services import _lock, actor_for, already_done, escalation_acknowledge
 from .vendor_input import REASON_MAX_CHARS, clean_note
 

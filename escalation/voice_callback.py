@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.exceptions import Conflict, Forbidden, NotFound
+from notifications.models import VoiceCall
 
 from . import services
-from .models import EscalationNotice, VoiceCall
+from .models import EscalationNotice
 
 # Gateway outcomes and what they become. "completed"/"answered" with digit 1 acknowledges.
 OUTCOMES = {

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
+    "notifications",
     "tickets",
     "escalation",
     "live",
@@ -275,7 +276,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # notifications with backoff and reclaims sends whose worker died.
 OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)
 CELERY_BEAT_SCHEDULE["escalation-sweep"] = {"task": "escalation.tasks.sweep", "schedule": float(SLA_SWEEP_SECONDS)}
-CELERY_BEAT_SCHEDULE["escalation-outbox-retry"] = {"task": "escalation.tasks.outbox_retry",
+CELERY_BEAT_SCHEDULE["notifications-outbox-retry"] = {"task": "notifications.tasks.outbox_retry",
                                                    "schedule": float(OUTBOX_RETRY_SECONDS)}
 # The hand-off SMS to the engineer whose on-call shift has just begun (exactly once per change).
 CELERY_BEAT_SCHEDULE["escalation-oncall-handoff"] = {"task": "escalation.tasks.oncall_handoff", "schedule": 60.0}
@@ -290,7 +291,7 @@ HEARTBEAT_WATCHDOG = "escalation.heartbeat.Watchdog"
 # cancelled and redacted. The escalation ledger is the accountability record and is kept.
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90)
 SECRET_MESSAGE_MAX_AGE_MINUTES = env_int("SECRET_MESSAGE_MAX_AGE_MINUTES", 10)
-CELERY_BEAT_SCHEDULE["escalation-outbox-purge"] = {"task": "escalation.tasks.outbox_purge", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["notifications-outbox-purge"] = {"task": "notifications.tasks.outbox_purge", "schedule": 300.0}
 # Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
 ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
 

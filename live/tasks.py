@@ -48,7 +48,7 @@ def notify_linked_requesters(update_id: int) -> int:
     """Send a public update to the requesters of the incident's linked tickets, each in their
     language, by SMS (or email for a logged-in requester without a mobile). One outbox row per
     update and ticket (idempotency key), so a retried task sends nothing twice."""
-    from escalation.outbox import outbox_enqueue
+    from notifications.outbox import outbox_enqueue
     from tickets.models import Ticket
 
     update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id, is_public=True).first()
@@ -100,7 +100,7 @@ def incident_cadence_sweep(now_iso: str | None = None) -> dict:
 
 @transaction.atomic
 def _cadence_one(incident_id: int, now: dt.datetime) -> str | None:
-    from escalation.outbox import outbox_enqueue
+    from notifications.outbox import outbox_enqueue
 
     incident = Incident.objects.select_for_update(skip_locked=True).filter(pk=incident_id).first()
     if incident is None or incident.next_update_due_at is None or incident.status == IncidentStatus.RESOLVED:

@@ -25,7 +25,7 @@ def status_link(ticket: Ticket, secret: str) -> str:
 
 def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False,
          batched: bool = False) -> None:
-    from escalation.outbox import outbox_enqueue, schedule_batched
+    from notifications.outbox import outbox_enqueue, schedule_batched
 
     message = outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
                              language=language, new_intent=new_intent, deliver_on_commit=not batched)

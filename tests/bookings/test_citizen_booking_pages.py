@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts.models import District
 from bookings.models import Appointment, AppointmentEvent, ChangeRecord, Session
-from escalation.models import OutboxMessage
+from notifications.models import OutboxMessage
 from tests.bookings.factories import (
     SLOTS,
     BeneficiaryFactory,

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from bookings import otp
 from bookings.models import Appointment, Beneficiary, CitizenToken, OtpTransaction
-from escalation.channels import ConsoleSms
-from escalation.models import OutboxMessage
+from notifications.channels import ConsoleSms
+from notifications.models import OutboxMessage
 from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
 
 pytestmark = pytest.mark.django_db

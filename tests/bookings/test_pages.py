@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bookings.models import Appointment, Beneficiary, ImportRun, LookupLog, Session
-from escalation.models import OutboxMessage
+from notifications.models import OutboxMessage
 from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
 
 pytestmark = pytest.mark.django_db

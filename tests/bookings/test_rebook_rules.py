@@ -9,8 +9,8 @@ from django.utils import translation
 
 from bookings import services
 from bookings.models import Appointment, AppointmentEvent, ChangeRecord, Session
-from escalation.models import OutboxMessage
 from helpdesk.exceptions import DomainError
+from notifications.models import OutboxMessage
 from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
 
 pytestmark = pytest.mark.django_db

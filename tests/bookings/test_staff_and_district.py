@@ -15,7 +15,7 @@ from bookings.models import (
     LookupLog,
     Session,
 )
-from escalation.models import OutboxMessage
+from notifications.models import OutboxMessage
 from tests.bookings.factories import (
     SLOTS,
     BeneficiaryFactory,

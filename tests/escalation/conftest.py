@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from accounts.models import District
-from escalation.channels import ConsoleSms
 from escalation.models import (
     Calendar,
     Contact,
@@ -19,6 +18,7 @@ from escalation.models import (
     OnCallRotation,
     Policy,
 )
+from notifications.channels import ConsoleSms
 from tests.factories import UserFactory, VendorFactory
 from tickets import services as ts
 from tickets.models import Category

@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from escalation import engine, services, tasks
-from escalation.channels import ConsoleSms
-from escalation.models import Clock, EscalationRecord, OutboxMessage, TicketSLA
+from escalation.models import Clock, EscalationRecord, TicketSLA
 from escalation.people import on_call_now
+from notifications.channels import ConsoleSms
+from notifications.models import OutboxMessage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -81,7 +82,7 @@ class SlowSms(ConsoleSms):
 @pytest.mark.parametrize("round_", range(4))
 def test_acknowledgement_racing_a_step_sends_nothing_after_it_commits(round_, policy, people, make_ticket,
                                                                        monkeypatch, sms_outbox):
-    monkeypatch.setattr("escalation.channels.sms_backend", lambda: SlowSms())
+    monkeypatch.setattr("notifications.channels.sms_backend", lambda: SlowSms())
     SlowSms.finished = []
     ticket = make_ticket()
     make_due(ticket, 60)  # resolution due now: level 1 fires

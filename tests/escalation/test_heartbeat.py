@@ -11,7 +11,8 @@ import time_machine
 
 from escalation import tasks
 from escalation.heartbeat import heartbeat_status, heartbeat_watch
-from escalation.models import Heartbeat, HeartbeatAlert, OutboxMessage
+from escalation.models import Heartbeat, HeartbeatAlert
+from notifications.models import OutboxMessage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

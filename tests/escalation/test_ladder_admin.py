@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from escalation.models import EscalationRecord, LadderLevel, LadderTestRun, OutboxMessage
+from escalation.models import EscalationRecord, LadderLevel, LadderTestRun
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 from tests.factories import UserFactory
 

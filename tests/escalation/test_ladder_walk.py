@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from escalation import engine, services
 from escalation.links import ack_token
-from escalation.models import Clock, EscalationNotice, EscalationRecord, OutboxMessage, TicketSLA
+from escalation.models import Clock, EscalationNotice, EscalationRecord, TicketSLA
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 from tickets import services as ts
 

@@ -11,7 +11,8 @@ from prometheus_client import REGISTRY
 
 from escalation import engine, services
 from escalation import metrics as escalation_metrics
-from escalation.models import EscalationRecord, OutboxMessage, TicketSLA
+from escalation.models import EscalationRecord, TicketSLA
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 from tickets import services as ts
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from accounts.models import District
 from escalation import engine, report, services
-from escalation.models import EscalationNotice, OutboxMessage, Policy
+from escalation.models import EscalationNotice, Policy
 from escalation.vendor_actions import vendor_restore
+from notifications.models import OutboxMessage
 from reports import ratings as rating_report
 from reports.scope import Period, ReportScope
 from tests.escalation.conftest import T0

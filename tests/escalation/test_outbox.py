@@ -14,9 +14,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from escalation import outbox
-from escalation.channels import DeliveryError
-from escalation.models import OutboxMessage, VendorEndpoint
+from escalation.models import VendorEndpoint
+from notifications import outbox
+from notifications.channels import DeliveryError
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_enqueue_is_idempotent_and_keeps_the_signature(django_capture_on_commit_
 
 
 def test_failures_back_off_then_fail_over_to_the_next_channel(monkeypatch, mailoutbox, django_capture_on_commit_callbacks):
-    monkeypatch.setattr("escalation.channels.sms_backend", lambda: FailingSms())
+    monkeypatch.setattr("notifications.channels.sms_backend", lambda: FailingSms())
     FailingSms.calls = 0
     with time_machine.travel(T0, tick=False) as tm:
         with django_capture_on_commit_callbacks(execute=True):
@@ -79,7 +80,7 @@ def test_webhook_is_json_signed_and_retried(monkeypatch, people, django_capture_
         seen.append((url, content, headers))
         return httpx.Response(next(answers))
 
-    monkeypatch.setattr("escalation.channels.httpx.post", fake_post)
+    monkeypatch.setattr("notifications.channels.httpx.post", fake_post)
     payload = {"event": "escalation", "ticket": "K7M4QX2P", "level": 1}
     with time_machine.travel(T0, tick=False) as tm:
         with django_capture_on_commit_callbacks(execute=True):

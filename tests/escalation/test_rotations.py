@@ -12,9 +12,10 @@ from django.template.loader import render_to_string
 
 from escalation import engine, oncall, rotations, selectors
 from escalation import people as people_mod
-from escalation.models import EscalationNotice, OutboxMessage, RotationOverride
+from escalation.models import EscalationNotice, RotationOverride
 from escalation.rotations import Span, Turns
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import IST, T0
 from tests.factories import UserFactory, VendorFactory
 from tickets import services as ts

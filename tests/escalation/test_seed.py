@@ -13,7 +13,8 @@ from django.core.management import call_command
 from accounts.models import District, User
 from accounts.permissions import scope_tickets
 from escalation import engine
-from escalation.models import Contact, EscalationRecord, OnCallRotation, OutboxMessage, Policy
+from escalation.models import Contact, EscalationRecord, OnCallRotation, Policy
+from notifications.models import OutboxMessage
 from tickets import services as ts
 from tickets.models import Category, Ticket
 

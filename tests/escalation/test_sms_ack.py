@@ -11,7 +11,8 @@ import time_machine
 from rest_framework.test import APIClient
 
 from escalation import ackcodes, engine
-from escalation.models import Clock, EscalationNotice, EscalationRecord, OutboxMessage
+from escalation.models import Clock, EscalationNotice, EscalationRecord
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 from tickets import services as ts
 from tickets.models import Comment, TicketEvent

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalation import engine
-from escalation.models import Clock, EscalationNotice, EscalationRecord, OutboxMessage, TicketSLA
+from escalation.models import Clock, EscalationNotice, EscalationRecord, TicketSLA
 from escalation.people import clear_cache
+from notifications.models import OutboxMessage
 from tests.escalation.test_concurrency import make_due
 
 pytestmark = [pytest.mark.django_db]

@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from accounts.models import District
 from escalation import engine, links
-from escalation.models import Clock, EscalationNotice, EscalationRecord, OutboxMessage
+from escalation.models import Clock, EscalationNotice, EscalationRecord
+from notifications.models import OutboxMessage
 from tests.escalation.conftest import T0
 from tests.factories import UserFactory, VendorFactory
 from tickets import services as ts

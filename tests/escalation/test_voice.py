@@ -14,18 +14,13 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from escalation import engine, voice
-from escalation.models import (
-    Clock,
-    EscalationNotice,
-    EscalationRecord,
-    LadderLevel,
-    OutboxMessage,
-    VoiceCall,
-)
-from escalation.outbox import deliver
+from escalation import engine
+from escalation.models import Clock, EscalationNotice, EscalationRecord, LadderLevel
 from escalation.services import escalation_acknowledge
 from escalation.voice_callback import callback_signature
+from notifications import voice
+from notifications.models import OutboxMessage, VoiceCall
+from notifications.outbox import deliver
 from tests.escalation.conftest import T0
 from tickets import services as ts
 from tickets.models import TicketEvent

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import connection
 
 from escalation import tasks
-from escalation.models import EscalationRecord, OutboxMessage
+from escalation.models import EscalationRecord
+from notifications.models import OutboxMessage
 from tests.escalation.test_concurrency import make_due
 
 ROOT = Path(__file__).resolve().parents[2]

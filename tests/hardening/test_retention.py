@@ -12,16 +12,16 @@ from django.utils import timezone
 from accounts import retention as accounts_retention
 from accounts.models import IdempotencyRecord
 from bookings.services import otp_purge
-from escalation import outbox, retention
-from escalation.models import OutboxMessage
 from live import presence
+from notifications import outbox, retention
+from notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_retention_job_is_on_the_beat_schedule():
     tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"escalation.tasks.outbox_purge", "accounts.tasks.retention_purge", "bookings.tasks.housekeeping",
+    assert {"notifications.tasks.outbox_purge", "accounts.tasks.retention_purge", "bookings.tasks.housekeeping",
             "live.tasks.presence_purge"} <= tasks
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from escalation import outbox
-from escalation.models import OutboxMessage
+from notifications import outbox
+from notifications.models import OutboxMessage
 from tests.bookings.factories import BeneficiaryFactory
 from tests.factories import UserFactory
 
@@ -37,17 +37,17 @@ def test_a_pending_otp_is_kept_for_sending_but_never_shown(settings):
                                  body="Escalation K7M4: acknowledge http://x.example/ack/abc.def/")
     client = Client()
     client.force_login(admin_user)
-    for url in ("/admin/escalation/outboxmessage/", f"/admin/escalation/outboxmessage/{message.pk}/change/",
-                f"/admin/escalation/outboxmessage/{link.pk}/change/"):
+    for url in ("/admin/notifications/outboxmessage/", f"/admin/notifications/outboxmessage/{message.pk}/change/",
+                f"/admin/notifications/outboxmessage/{link.pk}/change/"):
         page = client.get(url).content.decode()
         assert "123456" not in page and "/ack/abc.def/" not in page, url
-    assert "****** is your OTP" in client.get(f"/admin/escalation/outboxmessage/{message.pk}/change/").content.decode()
+    assert "****** is your OTP" in client.get(f"/admin/notifications/outboxmessage/{message.pk}/change/").content.decode()
     message.refresh_from_db()
     assert message.body == "123456 is your OTP"  # still what the gateway must get
 
 
 def test_a_failed_otp_is_redacted_too(settings, monkeypatch):
-    from escalation import channels
+    from notifications import channels
 
     class Down:
         def send(self, *, to, text):

@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from escalation.models import OutboxMessage
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 from live import services
 from live.models import (
@@ -21,6 +20,7 @@ from live.models import (
 )
 from live.services import InvalidIncidentTransition
 from live.tasks import incident_cadence_sweep, notify_linked_requesters
+from notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

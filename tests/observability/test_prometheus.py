@@ -80,7 +80,7 @@ def test_promtool_checks_the_rules_and_their_unit_tests():
 @pytest.mark.slow
 def test_prometheus_scrapes_the_app_and_fires_the_outbox_alert(live_server, settings, tmp_path):
     from accounts.models import District
-    from escalation.models import OutboxMessage
+    from notifications.models import OutboxMessage
     from tickets import services as ts
     from tickets.models import Category
 

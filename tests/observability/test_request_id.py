@@ -124,8 +124,8 @@ def test_the_id_follows_a_request_into_its_celery_tasks(transactional_db, settin
     from rest_framework.test import APIClient
 
     from accounts.models import District
-    from escalation.models import OutboxMessage
     from helpdesk.celery import app
+    from notifications.models import OutboxMessage
     from tests.factories import UserFactory
 
     settings.TRUSTED_PROXIES = ["127.0.0.1"]

@@ -20,7 +20,7 @@ def portal_category(db):
 @pytest.fixture
 def sent_sms():
     """The outbox rows written for SMS, as (recipient, body, key)."""
-    from escalation.models import OutboxMessage
+    from notifications.models import OutboxMessage
 
     def read():
         return list(OutboxMessage.objects.filter(channel="sms").order_by("id")

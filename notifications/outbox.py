@@ -20,11 +20,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from escalation.models import Clock, VendorEndpoint
 from helpdesk.queue import enqueue_batched_on_commit, enqueue_on_commit
 
 from . import channels, voice
 from .channels import DeliveryError
-from .models import Clock, OutboxMessage, VendorEndpoint
+from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
