@@ -6,6 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "People, districts and vendors"
 
     def ready(self) -> None:
+        # Django app loading: imported once the app registry is ready (these modules import
+        # models). Not a cycle dodge: each import points down or inside this app.
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers system checks)

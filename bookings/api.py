@@ -24,6 +24,7 @@ from helpdesk.exceptions import InvalidInput
 
 from . import otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)
 from .auth import CitizenTokenAuthentication, bearer
+from .filters import SessionFilter
 from .imports import import_start
 from .models import ImportRun, Vaccine
 
@@ -276,8 +277,6 @@ class SessionListView(APIView):
                                OpenApiParameter("center_id", int), OpenApiParameter("page", int)],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from .filters import SessionFilter
-
         filterset = SessionFilter(request.query_params, queryset=selectors.sessions_for_staff(request.user))
         if not filterset.is_valid():
             raise InvalidInput("Invalid filter.", code="invalid_filter", errors=filterset.errors)

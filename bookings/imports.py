@@ -24,9 +24,10 @@ from django.utils import timezone
 
 from accounts.models import District
 from helpdesk import validation
-from helpdesk.exceptions import DomainError
+from helpdesk.exceptions import DomainError, InvalidInput
 from helpdesk.queue import enqueue_on_commit
 
+from .cowin import clear_local_cache
 from .models import (
     Appointment,
     AppointmentEvent,
@@ -39,6 +40,7 @@ from .models import (
     Session,
     Vaccine,
 )
+from .services import new_confirmation_number
 
 KINDS = ("centres", "sessions", "beneficiaries", "appointments")
 MAX_REFUSALS_KEPT = 500
@@ -269,8 +271,6 @@ def import_beneficiary(row: dict) -> None:
 
 
 def import_appointment(row: dict) -> None:
-    from .services import new_confirmation_number
-
     appointment_id = _uuid(row, "appointment_id")
     beneficiary = Beneficiary.objects.filter(
         reference_id=_str(row, "beneficiary_reference_id", "reference_id", max_len=14)).first()
@@ -313,7 +313,6 @@ ROW_IMPORTERS: dict[str, Callable[[dict], None]] = {
 # --- runs ----------------------------------------------------------------------------------------
 def import_start(*, kind: str, filename: str, raw: bytes, user=None) -> ImportRun:
     """Record an upload and queue its processing (a Celery task, on commit)."""
-    from helpdesk.exceptions import InvalidInput
 
     if kind not in KINDS:
         raise InvalidInput("kind is one of: " + ", ".join(KINDS), code="invalid_kind", field="kind")
@@ -324,9 +323,7 @@ def import_start(*, kind: str, filename: str, raw: bytes, user=None) -> ImportRu
         raise InvalidInput("The file must be UTF-8 text.", code="invalid_file", field="file") from None
     with transaction.atomic():
         run = ImportRun.objects.create(kind=kind, source=filename[:200], fmt=fmt, content=content, created_by=user)
-        from .tasks import run_import
-
-        enqueue_on_commit(run_import, run.pk)
+        enqueue_on_commit("bookings.tasks.run_import", run.pk)
     return run
 
 
@@ -363,7 +360,6 @@ def import_process(run_id: int, *, rows: Iterable[dict] | None = None) -> Import
             run.save(update_fields=["processed", "accepted", "refused", "refusals", "total", "status"])
     run.status, run.finished_at, run.content = ImportRun.Status.DONE, timezone.now(), ""
     run.save()
-    from .cowin import clear_local_cache
 
     clear_local_cache()
     return run

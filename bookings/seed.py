@@ -23,6 +23,7 @@ from accounts.models import District
 from helpdesk.validation import today_ist
 
 from .models import Appointment, AppointmentStatus, Beneficiary, Centre, Session
+from .services import new_confirmation_number
 
 NAMESPACE = uuid.UUID("6f1c9a52-7d0e-4c55-9a0e-2b4c1d7e9a10")
 SLOTS = ["09:00AM-11:00AM", "11:00AM-01:00PM", "01:00PM-03:00PM", "03:00PM-05:00PM"]
@@ -53,8 +54,6 @@ def seed(*, size: int, stdout) -> None:
 
 @transaction.atomic
 def _seed_demo(stdout) -> None:
-    from .services import new_confirmation_number
-
     today = today_ist()
     centres = []
     for cowin_id, (pincode, town) in DEMO_DISTRICTS.items():

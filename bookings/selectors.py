@@ -17,6 +17,7 @@ from .models import (
     AppointmentEvent,
     Beneficiary,
     ChangeRecord,
+    CitizenToken,
     Session,
     mask_mobile,
     mask_name,
@@ -114,7 +115,6 @@ def citizen_payload_for_token(token_hash: str, now) -> list[dict] | None:
     from django.db import connection
 
     if connection.vendor != "postgresql":  # the embedded default: the ORM's two queries
-        from .models import CitizenToken
 
         token = CitizenToken.objects.filter(token_hash=token_hash, revoked=False, expires_at__gt=now).first()
         return None if token is None else citizen_payload(token.mobile)

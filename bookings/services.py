@@ -21,16 +21,18 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import District, User
-from accounts.permissions import is_desk, is_district_official
-from helpdesk.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailable, Unprocessable
+from accounts.permissions import is_desk, is_district_official, scope_by_district
+from helpdesk.exceptions import Conflict, InvalidInput, NotFound, Unprocessable
 from helpdesk.validation import today_ist
 from notifications.outbox import outbox_enqueue
+from tickets.services import Actor, ticket_attach_registration
 
 from . import rules
 from .models import (
@@ -40,8 +42,10 @@ from .models import (
     Beneficiary,
     ChangeRecord,
     Channel,
+    CitizenToken,
     LookupLog,
     LookupReason,
+    OtpTransaction,
     Session,
 )
 
@@ -448,8 +452,6 @@ def registration_lookup(
 ) -> list[Beneficiary]:
     """A staff lookup of personal data: refused without a reason code; always logged (who, when,
     why, what), also when nothing is found. District officials see only their district."""
-    from accounts.permissions import scope_by_district
-
     if reason not in LookupReason.values:
         raise InvalidInput(_("Choose a reason for this lookup."), code="reason_required", field="reason")
     if bool(reference_id) == bool(mobile):
@@ -476,8 +478,6 @@ def appointment_view_log(*, actor: User, reason: str | None, appointment_id: uui
 def session_roster(*, actor: User, session_id: uuid.UUID) -> tuple[Session, list[Appointment]]:
     """The bookings of one session (district officials: their district only, else not found).
     Logged as a lookup of personal data (reason: session_roster)."""
-    from accounts.permissions import scope_by_district
-
     session = (scope_by_district(actor, Session.objects.select_related("centre__district"), field="centre__district")
                .filter(session_id=session_id).first())
     if session is None:
@@ -491,17 +491,8 @@ def session_roster(*, actor: User, session_id: uuid.UUID) -> tuple[Session, list
 
 def booking_attach_to_ticket(*, ticket_id: int, reference_id: str, actor: User):
     """Attach a registration to the caller's ticket (the ticket row is written by tickets.services)."""
-    try:
-        from tickets.services import ticket_attach_registration
-    except ImportError:  # pragma: no cover - until the tickets app provides it
-        raise ServiceUnavailable(_("Attaching a registration to a ticket is not available yet."),
-                                 code="attach_unavailable") from None
     if not Beneficiary.objects.filter(reference_id=reference_id).exists():
         raise rules.not_found()
-    from django.core.exceptions import ObjectDoesNotExist
-
-    from tickets.services import Actor
-
     try:
         return ticket_attach_registration(ticket_id=ticket_id, reference_id=reference_id, actor=Actor.of(actor))
     except ObjectDoesNotExist:
@@ -538,8 +529,6 @@ def otp_purge(*, older_than: dt.timedelta | None = None) -> int:
     """Delete OTP transactions and citizen tokens that expired more than `older_than` ago
     (default OTP_RETENTION_HOURS)."""
     from django.utils import timezone
-
-    from .models import CitizenToken, OtpTransaction
 
     older_than = older_than if older_than is not None else dt.timedelta(hours=settings.OTP_RETENTION_HOURS)
     cutoff = timezone.now() - older_than

@@ -8,6 +8,8 @@ class DeskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Django app loading: imported once the app registry is ready (these modules import
+        # models). Not a cycle dodge: each import points down or inside this app.
         from tickets import hooks
 
         from . import calls, notifications

@@ -37,6 +37,7 @@ from .models import (
     OnCallRotation,
     Policy,
 )
+from .people import on_call_now
 from .views import report_params
 
 GENERIC = OpenApiTypes.OBJECT
@@ -202,7 +203,7 @@ class LadderList(ConfigList):
 class RotationList(ConfigList):
     @extend_schema(summary="On-call rotations (who is on call now)", responses={200: GENERIC})
     def get(self, request):
-        from .people import on_call_now
+        from django.utils import timezone
 
         now = timezone.now()
         qs = OnCallRotation.objects.select_related("vendor").prefetch_related("members__user").order_by("id")

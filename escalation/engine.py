@@ -22,13 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
-from notifications.outbox import MAX_COUNTDOWN, outbox_cancel
+from notifications.outbox import MAX_COUNTDOWN
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
 
 from . import clocks as ck
 from .firing import Batch, clock_payload
 from .models import Clock, ClockKind, TicketSLA
+from .notices import outbox_cancel
 from .policies import policy_for_new_ticket, select_policy, snapshot
 
 log = logging.getLogger(__name__)
@@ -220,10 +221,8 @@ def schedule_sweep_at(when: dt.datetime, now: dt.datetime) -> None:
     _scheduled[slot] = time.monotonic() + max(delay, 0) + 60
     if not cache.add(f"esc:sweep-at:{slot}", 1, timeout=int(max(delay, 0)) + 120):
         return
-    from .tasks import sweep as sweep_task
-
     eta = dt.datetime.fromtimestamp(slot, tz=dt.UTC)
-    enqueue_on_commit(sweep_task, eta=eta)
+    enqueue_on_commit("escalation.tasks.sweep", eta=eta)
 
 
 # --- The sweep ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from helpdesk import metrics
 from notifications.models import OutboxMessage
 from tickets.models import OPEN_STATUSES, Priority, Ticket
 
@@ -76,8 +77,6 @@ def unacknowledged_p1() -> Iterable[Metric]:
 
 
 def register() -> None:
-    from helpdesk import metrics
-
     metrics.register("outbox", outbox)
     metrics.register("sweep", sweep)
     metrics.register("p1_unacknowledged", unacknowledged_p1)

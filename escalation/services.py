@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from helpdesk import metrics
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
-from notifications.outbox import outbox_cancel
 from tickets import services as ticket_services
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
 
 from . import citizen, engine
 from . import clocks as ck
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord, TicketSLA
+from .notices import outbox_cancel
 from .vendor_input import check_eta, clean_note
 
 VIA_LABEL = {EscalationNotice.Via.LINK: "vendor-link"}

@@ -53,7 +53,6 @@ def report_params(user, query) -> dict:
 def accountability(request: HttpRequest) -> HttpResponse:
     if not (permissions.is_supervisor(request.user) or permissions.is_district_official(request.user)):
         raise Http404
-    from accounts.models import District
 
     try:
         params = report_params(request.user, request.GET)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+from helpdesk.backends import sentinel_pool
+
 
 class _ClientPerPool(RedisCacheClient):
     def __init__(self, *args, sentinel=None, **kwargs) -> None:
@@ -25,8 +27,6 @@ class _ClientPerPool(RedisCacheClient):
         if self._sentinel is None:
             return super()._get_connection_pool(write)
         if 0 not in self._pools:
-            from helpdesk.backends import sentinel_pool
-
             self._pools[0] = sentinel_pool(self._sentinel, **self._pool_options)
         return self._pools[0]
 

@@ -26,6 +26,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from helpdesk.backends import redis_client
+from helpdesk.celery import app
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ def _check_task_queue() -> dict:
     if broker.startswith("redis"):
         _ping_redis(broker)
         return {"backend": "redis"}
-    from helpdesk.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)

@@ -1,5 +1,10 @@
 """Queueing Celery tasks after commit, without letting a broker outage fail the request.
 
+Tasks are enqueued by name ("notifications.tasks.deliver_message"), so a service never imports
+the tasks module of its own or another app (tasks import services, never the other way round):
+the name is looked up in Celery's task registry, which autodiscovery fills with every app's
+tasks module the first time a name is missing.
+
 Tasks are only lag-shorteners: the work they do is already recorded in the database (outbox rows,
 SLA next-action times, import runs) and a periodic sweep finds it. So when the broker (Redis) is
 unreachable, the commit stands, the failure is logged, and the sweep picks the work up later.
@@ -17,13 +22,34 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from helpdesk.celery import app
+
 from . import requestid
 
 log = logging.getLogger(__name__)
 
 
+def task_named(name: str):
+    """The registered task called `name` (KeyError for a name no tasks module defines)."""
+    tasks = app.tasks
+    if name not in tasks:
+        app.loader.import_default_modules()  # autodiscovery: every installed app's tasks module
+    return tasks[name]
+
+
+def _task(task):
+    return task_named(task) if isinstance(task, str) else task
+
+
+def enqueue(task, *args, **options) -> None:
+    """`task.apply_async(args, **options)` now; `task` is a registered name (or the task)."""
+    _task(task).apply_async(args, **options)
+
+
 def enqueue_on_commit(task, *args, **options) -> None:
-    """`task.apply_async(args, **options)` once the current transaction commits (at once if none)."""
+    """`task.apply_async(args, **options)` once the current transaction commits (at once if none).
+    `task` is a registered task name (or the task itself, from its own tasks module)."""
+    task = _task(task)
 
     def send() -> None:
         try:
@@ -41,6 +67,7 @@ def enqueue_coalesced_on_commit(task, *args, key: str, window: int = 1) -> None:
     once; later commits of the same window leave one trailing run `window` seconds after the
     first of them, so a commit is never missed. During a surge that is one task a second instead
     of one per ticket. In process (tasks run eagerly) every commit runs it."""
+    task = _task(task)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         enqueue_on_commit(task, *args)
         return
@@ -65,7 +92,8 @@ def enqueue_batched_on_commit(task, item, *, window: float = 0.05) -> None:
     per window and process instead of one per commit, and the request never waits on the
     broker. The work must already be in the database (the periodic sweeps own it): a process
     killed inside a window loses only the hint. In process (tasks run eagerly) every commit
-    runs the task at once with its one item."""
+    runs the task at once with its one item. `task` is a registered name (or the task)."""
+    task = _task(task)
     app = getattr(task, "app", None)
     if settings.CELERY_TASK_ALWAYS_EAGER or (app is not None and app.conf.task_always_eager):
         enqueue_on_commit(task, [item])

@@ -15,6 +15,8 @@ import time
 from django.conf import settings
 from django.db import close_old_connections
 
+from helpdesk.celery import app
+
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +37,6 @@ class TimerThread(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
-        from helpdesk.celery import app
-
         app.loader.import_default_modules()
         periods = schedule()
         next_run = dict.fromkeys(periods, 0.0)

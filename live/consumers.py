@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts.permissions import can_see_ticket, is_desk, is_district_official, is_vendor
 from helpdesk import inputs, metrics
 from helpdesk.exceptions import InvalidInput
+from tickets.models import Ticket
 
 from . import presence
 from .events import CONSOLE, STATUS, district_group, ticket_group, user_group, vendor_group
@@ -167,8 +168,6 @@ class TicketConsumer(_GroupsConsumer):
 
     @database_sync_to_async
     def _can_see(self, user, ticket_id: int) -> bool:
-        from tickets.models import Ticket
-
         ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "district_id", "vendor_id", "status").first()
         return ticket is not None and can_see_ticket(user, ticket)
 

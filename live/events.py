@@ -102,11 +102,10 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     for event in events:
         broadcast(groups, ticket_event_json(ticket, event))
     if any(event.kind == "created" for event in events):
-        from .tasks import spike_check_batch
-
         # One check per (category, district) and per category statewide, for every new ticket
         # of this process within the second, in one task (helpdesk.queue).
-        enqueue_batched_on_commit(spike_check_batch, (ticket.category_id, ticket.district_id), window=1.0)
+        enqueue_batched_on_commit("live.tasks.spike_check_batch", (ticket.category_id, ticket.district_id),
+                                  window=1.0)
 
 
 def incident_groups(incident, *, public: bool = True) -> list[str]:

@@ -13,6 +13,8 @@ import time
 
 from django.conf import settings
 
+from helpdesk.backends import async_redis_client
+
 TTL_SECONDS = 60
 
 
@@ -53,8 +55,6 @@ class _RedisPresence:
 
     def _client(self):
         # One client per event loop: uvicorn runs one loop, tests run several.
-        from helpdesk.backends import async_redis_client
-
         return async_redis_client(self._url)
 
     @staticmethod

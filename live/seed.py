@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.models import District, User
 
+from . import services
 from .models import Component, ComponentStatus, Incident, IncidentStatus
 
 COMPONENTS = [
@@ -31,8 +32,6 @@ def ensure_components() -> list[Component]:
 
 @transaction.atomic
 def seed(*, size: int, stdout) -> None:
-    from . import services
-
     components = {c.code: c for c in ensure_components()}
     if Incident.objects.filter(title=DEMO_TITLE).exists():
         return

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import District
 from accounts.permissions import is_desk, is_district_official, scope_tickets
 from helpdesk.exceptions import InvalidInput, NotFound
+from tickets.models import Ticket, TicketEvent
 
 from .models import (
     OUTAGE_STATUSES,
@@ -223,7 +224,6 @@ def open_suspicions(*, user) -> QuerySet[Suspicion]:
 
 def events_since(*, user, since: int, ticket_id: int | None = None):
     """TicketEvents after the cursor `since` that `user` may see (scope_tickets over the ticket)."""
-    from tickets.models import Ticket, TicketEvent
 
     visible = scope_tickets(user, Ticket.objects.all()).values("pk")
     events = (TicketEvent.objects.filter(pk__gt=since, ticket_id__in=visible)

@@ -20,6 +20,8 @@ from accounts.models import District
 from helpdesk import inputs
 from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 from helpdesk.queue import enqueue_on_commit
+from tickets.models import Ticket
+from tickets.services import Actor, ticket_link_incident
 
 from . import events
 from .models import (
@@ -176,9 +178,7 @@ def _add_update(incident: Incident, *, body_en: str, body_hi: str, actor, public
     incident.save(update_fields=fields)
     events.incident_event("update" if public else "note", incident, public=public, update_id=update.pk)
     if public:
-        from .tasks import notify_linked_requesters
-
-        enqueue_on_commit(notify_linked_requesters, update.pk)
+        enqueue_on_commit("live.tasks.notify_linked_requesters", update.pk)
         transaction.on_commit(bump_status_version)
     return update
 
@@ -281,8 +281,6 @@ def incident_link_tickets(*, incident_id: int, ticket_ids: Iterable[int], actor)
     """Link tickets to the incident (one click from a ticket, or in bulk). Each goes through
     tickets.services.ticket_link_incident (row lock, event, broadcast). Returns how many
     changed. Unknown ticket ids are refused as a whole (404) before anything changes."""
-    from tickets.models import Ticket
-    from tickets.services import Actor, ticket_link_incident
 
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:

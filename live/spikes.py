@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from tickets.models import Ticket
+
 from . import events
 from .models import Suspicion
 
@@ -85,8 +87,6 @@ def spike_check_many(pairs, *, now: dt.datetime | None = None, rule: Rule | None
 
 
 def _check_scope(*, category_id: int, district_id: int | None, now: dt.datetime, rule: Rule) -> Suspicion | None:
-    from tickets.models import Ticket
-
     tickets = Ticket.objects.filter(category_id=category_id).exclude(status__in=_excluded_statuses())
     if district_id is not None:
         tickets = tickets.filter(district_id=district_id)

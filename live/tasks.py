@@ -12,8 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Role, User
+from notifications.outbox import outbox_enqueue
+from tickets.models import Ticket
+
 from . import events, presence
 from .models import CadenceAlert, Incident, IncidentStatus, IncidentUpdate
+from .spikes import spike_check, spike_check_many
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +27,6 @@ SMS_LIMIT = 300
 
 @shared_task(acks_late=True)
 def spike_check_task(category_id: int, district_id: int | None) -> int:
-    from .spikes import spike_check
-
     return len(spike_check(category_id=category_id, district_id=district_id))
 
 
@@ -31,8 +34,6 @@ def spike_check_task(category_id: int, district_id: int | None) -> int:
 def spike_check_batch(pairs: list[list[int | None]]) -> int:
     """The spike checks of a batch of new tickets ([category_id, district_id] pairs): each
     district scope once and each category's statewide scope once."""
-    from .spikes import spike_check_many
-
     return len(spike_check_many([(category_id, district_id) for category_id, district_id in pairs]))
 
 
@@ -48,8 +49,6 @@ def notify_linked_requesters(update_id: int) -> int:
     """Send a public update to the requesters of the incident's linked tickets, each in their
     language, by SMS (or email for a logged-in requester without a mobile). One outbox row per
     update and ticket (idempotency key), so a retried task sends nothing twice."""
-    from notifications.outbox import outbox_enqueue
-    from tickets.models import Ticket
 
     update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id, is_public=True).first()
     if update is None:
@@ -75,8 +74,6 @@ def notify_linked_requesters(update_id: int) -> int:
 
 
 def _supervisors():
-    from accounts.models import Role, User
-
     return User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.ADMIN]).order_by("pk")
 
 
@@ -100,8 +97,6 @@ def incident_cadence_sweep(now_iso: str | None = None) -> dict:
 
 @transaction.atomic
 def _cadence_one(incident_id: int, now: dt.datetime) -> str | None:
-    from notifications.outbox import outbox_enqueue
-
     incident = Incident.objects.select_for_update(skip_locked=True).filter(pk=incident_id).first()
     if incident is None or incident.next_update_due_at is None or incident.status == IncidentStatus.RESOLVED:
         return None

@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import District
-from accounts.permissions import is_desk, is_district_official, is_supervisor
+from accounts.permissions import is_desk, is_district_official, is_supervisor, scope_tickets
 from helpdesk import inputs
 from helpdesk.exceptions import DomainError, Forbidden, InvalidInput, NotFound
+from tickets.models import Ticket
+from tickets.numbers import normalise_number
 
 from . import selectors, services
 from .models import (
@@ -188,8 +190,6 @@ def incident_detail(request, incident_id: int):
     updates = incident.updates.select_related("author")
     if not is_desk(request.user):
         updates = updates.filter(is_public=True)
-    from accounts.permissions import scope_tickets
-    from tickets.models import Ticket
 
     tickets = scope_tickets(request.user, Ticket.objects.filter(incident=incident)).select_related(
         "district", "category").order_by("-created_at")[:200]
@@ -275,8 +275,6 @@ def incident_cadence(request, incident_id: int):
 def incident_link(request, incident_id: int):
     """Link one ticket (the one-click button on the console banner / ticket page) or many
     (ticket numbers or ids, one per line, from the incident page)."""
-    from tickets.models import Ticket
-    from tickets.numbers import normalise_number
 
     values = [v for v in _ids(request, "ticket_id") if v]
     numbers_text = request.POST.get("numbers", "")

@@ -20,10 +20,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from escalation.models import Clock, VendorEndpoint
-from helpdesk.queue import enqueue_batched_on_commit, enqueue_on_commit
+from helpdesk.queue import enqueue, enqueue_batched_on_commit, enqueue_on_commit
 
-from . import channels, voice
+from . import channels, hooks, voice
 from .channels import DeliveryError
 from .models import OutboxMessage
 
@@ -97,23 +96,18 @@ def outbox_enqueue_new(*, rows: list[dict]) -> list[OutboxMessage]:
 
 
 def _schedule(message_id: int, countdown: float = 0) -> None:
-    from .tasks import deliver_message
-
     if countdown and settings.CELERY_TASK_ALWAYS_EAGER:
         return  # in-process: the periodic retry picks it up when due
     if countdown > MAX_COUNTDOWN:
         return
-    enqueue_on_commit(deliver_message, message_id, countdown=countdown or None)
+    enqueue_on_commit("notifications.tasks.deliver_message", message_id, countdown=countdown or None)
 
 
 def schedule_many(message_ids: list[int]) -> None:
     """Deliver these messages after commit, in one task."""
     if not message_ids:
         return
-    from .tasks import deliver_messages
-
-    ids = list(message_ids)
-    enqueue_on_commit(deliver_messages, ids)
+    enqueue_on_commit("notifications.tasks.deliver_messages", list(message_ids))
 
 
 def schedule_batched(message_id: int) -> None:
@@ -121,17 +115,7 @@ def schedule_batched(message_id: int) -> None:
     per 50 ms carries every message of the window). For the hot paths (a new ticket's receipt):
     one Celery message per window instead of one per ticket; a batch lost with its process is
     sent by the retry job, the row being pending in the database."""
-    from .tasks import deliver_messages
-
-    enqueue_batched_on_commit(deliver_messages, message_id)
-
-
-def _obsolete(message: OutboxMessage) -> bool:
-    """An escalation notice whose clock was acknowledged or stopped is no longer worth sending."""
-    if message.notice_id is None:
-        return False
-    clock = Clock.objects.filter(records__notices__id=message.notice_id).only("state", "acknowledged_at").first()
-    return clock is None or clock.acknowledged_at is not None or clock.state == Clock.State.STOPPED
+    enqueue_batched_on_commit("notifications.tasks.deliver_messages", message_id)
 
 
 def _send(message: OutboxMessage) -> None:
@@ -140,10 +124,10 @@ def _send(message: OutboxMessage) -> None:
     elif message.channel == OutboxMessage.Channel.EMAIL:
         channels.send_email(to=message.recipient, subject=message.subject or "Helpdesk", text=message.body)
     elif message.channel == OutboxMessage.Channel.WEBHOOK:
-        endpoint = VendorEndpoint.objects.filter(webhook_url=message.recipient).first()
-        if endpoint is None:
+        secret = hooks.webhook_secret(message.recipient)
+        if secret is None:
             raise DeliveryError("no webhook endpoint configured for this address")
-        channels.send_webhook(url=message.recipient, secret=endpoint.secret, payload=json.loads(message.body),
+        channels.send_webhook(url=message.recipient, secret=secret, payload=json.loads(message.body),
                               idempotency_key=message.idempotency_key)
     elif message.channel == OutboxMessage.Channel.VOICE:
         voice.place_call(message)
@@ -162,7 +146,7 @@ def deliver(message_id: int) -> str:
             return "skipped"
         if message.next_attempt_at and message.next_attempt_at > now + dt.timedelta(seconds=2):
             return "skipped"
-        if _obsolete(message):
+        if hooks.is_obsolete(message):
             message.status = OutboxMessage.Status.CANCELLED
             message.save(update_fields=["status", *_redact(message)])
             return "cancelled"
@@ -228,18 +212,6 @@ def _fall_back(message: OutboxMessage) -> None:
                    redacted_body=message.redacted_body)
 
 
-def outbox_cancel(*, clock_ids: list[int]) -> int:
-    """Cancel pending and in-flight sends of escalation notices on these clocks. Locks the rows:
-    waits for a send in flight to finish, so nothing goes out after the caller commits."""
-    ids = list(OutboxMessage.objects.select_for_update()
-               .filter(notice__record__clock_id__in=clock_ids,
-                       status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING])
-               .values_list("pk", flat=True))
-    if not ids:
-        return 0
-    return OutboxMessage.objects.filter(pk__in=ids).update(status=OutboxMessage.Status.CANCELLED)
-
-
 def outbox_retry(*, limit: int = 500) -> dict:
     """Periodic: reclaim rows stuck in `sending` (their worker died) and deliver due retries."""
     now = timezone.now()
@@ -251,8 +223,6 @@ def outbox_retry(*, limit: int = 500) -> dict:
             OutboxMessage.objects.filter(pk__in=stale).update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
     due = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    from .tasks import deliver_message
-
     for pk in due:
-        deliver_message.delay(pk)
+        enqueue("notifications.tasks.deliver_message", pk)
     return {"reclaimed": len(stale), "queued": len(due)}

@@ -22,11 +22,13 @@ from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District
-from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent, TicketStatus
+from tickets.models import OPEN_STATUSES, Category, Priority, Ticket, TicketEvent, TicketStatus
 
 from . import sources
+from .caching import cached_json, peek_json
 from .db import EpochSeconds, percentile_sets
 from .formatting import IST
+from .models import HandoverNote
 from .scope import Period, ReportScope
 from .tables import Column, Table
 
@@ -259,7 +261,6 @@ def district_position(scope: ReportScope, period: Period, now: dt.datetime) -> T
     """A district against the state: its own figure and the state's per-district average (for
     counts) or state-wide rate (for rates and times). Reuses the state's districts and response
     time tables (cached like the API's), so a district official's page adds little work."""
-    from .caching import cached_json, peek_json
 
     if scope.district is None:
         raise ValueError("district_position needs a district scope")
@@ -409,8 +410,6 @@ def shift_summary(scope: ReportScope, shift: Period, now: dt.datetime) -> dict[s
 
 
 def handover_notes(shift: Period, limit: int | None = None) -> Table:
-    from .models import HandoverNote
-
     queryset = HandoverNote.objects.filter(created_at__gte=shift.start, created_at__lt=shift.end).values(
         "created_at", "body", author_name=F("author__username"), ticket_number=F("ticket__number"))
     rows = queryset[:limit] if limit else queryset.iterator(chunk_size=500)
@@ -487,7 +486,6 @@ def shift_breaches(scope: ReportScope, shift: Period, now: dt.datetime, limit: i
 def categories(scope: ReportScope, period: Period) -> Table:
     """Tickets opened in the period by category: opened, still open, resolved at least once,
     P1, reopened. One grouped query."""
-    from tickets.models import Category
 
     grouped = {
         row["category"]: row

@@ -17,7 +17,7 @@ from django.db.models import Count, F, FloatField, Func, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import OPEN_STATUSES
+from tickets.models import OPEN_STATUSES, TicketEvent
 
 from .db import index_friendly, percentile_sets
 from .scope import Period, ReportScope
@@ -235,7 +235,6 @@ def shift_escalations(scope: ReportScope, shift: Period, now: dt.datetime):
     and the ticket is open (escalation.selectors.vendor_queue's "waiting_ack"). Breaches: the
     sla_breach / eta_missed events the sweep wrote during the shift (the audit trail, by its
     created_at index)."""
-    from tickets.models import TicketEvent
 
     models = _escalation()
     if models is None:

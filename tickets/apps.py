@@ -5,5 +5,6 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
-        # Sentences of the vendor's and the rating's event kinds join the timeline renderer.
+        # Django app loading (not a cycle dodge): the sentences of the vendor's and the rating's
+        # event kinds join the timeline renderer.
         from . import timeline_vendor  # noqa: F401

@@ -13,6 +13,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from notifications.outbox import outbox_enqueue, schedule_batched
+
+from .models import Ticket as TicketModel
 from .rating_links import rate_url
 
 if TYPE_CHECKING:
@@ -25,8 +28,6 @@ def status_link(ticket: Ticket, secret: str) -> str:
 
 def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False,
          batched: bool = False) -> None:
-    from notifications.outbox import outbox_enqueue, schedule_batched
-
     message = outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
                              language=language, new_intent=new_intent, deliver_on_commit=not batched)
     if batched:
@@ -54,7 +55,6 @@ def notify_chased(ticket: Ticket, comment: Comment) -> None:
 
 def notify_public_reply(ticket: Ticket, comment: Comment) -> None:
     """A public reply reaches the requester and the requesters of tickets merged into this one."""
-    from .models import Ticket as TicketModel
 
     recipients = {}
     if ticket.requester_mobile:

@@ -15,7 +15,6 @@ from accounts.models import User, Vendor
 from accounts.permissions import can_see_attachment, is_desk, is_supervisor
 from helpdesk import inputs
 from helpdesk.exceptions import DomainError, InvalidInput, NotFound
-from live.models import Incident
 
 from . import attachments, canned, intake, selectors, tags, workflow
 from .models import Priority, Ticket, TicketStatus
@@ -70,7 +69,7 @@ def ticket_context(request, ticket: Ticket, **extra) -> dict:
         if desk else [],
         "merged": list(ticket.merged_tickets.all()),
         "vendors": list(Vendor.objects.all()) if desk else [],
-        "incidents": list(Incident.objects.order_by("-pk")[:20]) if desk else [],
+        "incidents": selectors.recent_incidents() if desk else [],
         **tools_context(request, ticket),
     }
     context.update(extra)

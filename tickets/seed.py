@@ -25,6 +25,14 @@ from accounts.models import District, User, Vendor
 
 from .models import OPEN_STATUSES, Category, Ticket, TicketEvent
 from .numbers import ALPHABET, LENGTH
+from .services import (
+        Actor,
+        ticket_assign,
+        ticket_comment,
+        ticket_create,
+        ticket_merge,
+        ticket_transition,
+    )
 
 SEED_MARK = "[seed]"
 
@@ -49,15 +57,6 @@ def seed(*, size: int, stdout) -> None:
 
 @transaction.atomic
 def seed_demo(*, stdout) -> None:
-    from .services import (
-        Actor,
-        ticket_assign,
-        ticket_comment,
-        ticket_create,
-        ticket_merge,
-        ticket_transition,
-    )
-
     if Ticket.objects.filter(description=DEMO[0][5]).exists():
         return
     districts = {d.code: d for d in District.objects.all()}

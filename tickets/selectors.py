@@ -12,7 +12,7 @@ from accounts.permissions import can_see_ticket, is_desk, scope_tickets
 from helpdesk import validation
 from helpdesk.exceptions import InvalidInput, NotFound
 
-from .models import Comment, Ticket, TicketEvent
+from .models import OPEN_STATUSES, Comment, Ticket, TicketEvent
 from .numbers import normalise_number
 from .services import hash_secret
 
@@ -135,8 +135,6 @@ def _mask(kind: str, value: str) -> str:
 
 
 def open_queue(*, user, limit: int = 50) -> list[Ticket]:
-    from .models import OPEN_STATUSES
-
     qs = ticket_list(user=user).filter(status__in=OPEN_STATUSES).order_by("priority", "created_at")
     return list(qs[:limit])
 
@@ -147,3 +145,19 @@ def comment_prefetch() -> Prefetch:
 
 def may_write(user) -> bool:
     return is_desk(user)
+
+
+# Incidents belong to live, which sits above tickets (live links tickets through
+# tickets.services). A ticket reaches its incident only through its foreign key, declared by name
+# ("live.Incident"), so tickets never imports live.
+def _incidents() -> QuerySet:
+    return Ticket._meta.get_field("incident").related_model.objects.all()
+
+
+def incident_exists(incident_id: int) -> bool:
+    return _incidents().filter(pk=incident_id).exists()
+
+
+def recent_incidents(limit: int = 20) -> list:
+    """The latest incidents, to offer on the ticket page's "link to incident" control."""
+    return list(_incidents().order_by("-pk")[:limit])

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import District, User, Vendor
-from helpdesk import metrics
-from helpdesk.exceptions import Conflict, InvalidInput
+from helpdesk import metrics, validation
+from helpdesk.exceptions import Conflict, InvalidInput, NotFound
 
 from . import hooks
 from .models import (
@@ -475,8 +475,6 @@ def ticket_attach_registration(*, ticket_id: int, reference_id: str, actor: Acto
     """Record the caller's beneficiary reference id (exactly 14 ASCII digits, DOMAIN.md §8) on the
     ticket. Locks the ticket row; leaves a `registration_attached` event. Attaching the same
     reference again changes nothing and records nothing. Raises InvalidInput for a bad id."""
-    from helpdesk import validation
-
     reference = validation.reference_id(reference_id)
     ticket = _lock(ticket_id)
     if ticket.registration_reference == reference:
@@ -498,8 +496,6 @@ def ticket_merge(*, survivor_id: int, merged_ids: list[int], actor: Actor, note:
     Afterwards public replies on the survivor are also sent by SMS to the merged tickets'
     requesters (see ticket_comment). Raises InvalidInput for an empty or self-referencing list,
     NotFound for unknown ids, InvalidTransition when a ticket cannot be merged."""
-    from helpdesk.exceptions import NotFound
-
     ids = sorted(set(merged_ids))
     if not ids:
         raise InvalidInput(_("Choose the tickets to merge."), code="invalid_merge")

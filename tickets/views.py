@@ -310,10 +310,8 @@ def ticket_act(request: HttpRequest, number: str) -> HttpResponse:
                                                                        current=ticket.status),
                                            expected_version=version, vendor=vendor)
             elif action == "incident":
-                from live.models import Incident
-
                 incident_id = inputs.form_int(values.get("incident"), "incident")
-                if incident_id is not None and not Incident.objects.filter(pk=incident_id).exists():
+                if incident_id is not None and not selectors.incident_exists(incident_id):
                     raise InvalidInput(_("Unknown incident."), code="invalid_incident")
                 services.ticket_link_incident(ticket_id=ticket.pk, incident_id=incident_id, actor=actor)
             elif action == "priority":

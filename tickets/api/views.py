@@ -366,14 +366,12 @@ class TicketIncident(StaffView):
                    responses={200: schemas.TicketOut}, examples=[OpenApiExample("Link", request_only=True, value={"incident": 3})])
     @idempotent
     def post(self, request, number):
-        from live.models import Incident
-
         ticket = self.desk_ticket(request, number)
         data = inputs.body(request.data, allowed={"incident"})
         if "incident" not in data:
             raise InvalidInput(_("Missing fields: %(fields)s.") % {"fields": "incident"}, code="missing_fields")
         incident_id = inputs.integer(data.get("incident"), "incident", required=False)
-        if incident_id is not None and not Incident.objects.filter(pk=incident_id).exists():
+        if incident_id is not None and not selectors.incident_exists(incident_id):
             raise InvalidInput(_("Unknown incident."), code="invalid_incident", field="incident")
         services.ticket_link_incident(ticket_id=ticket.pk, incident_id=incident_id, actor=Actor.of(request.user))
         return Response(ticket_dict(selectors.ticket_get(user=request.user, number=ticket.number)))

@@ -4,6 +4,8 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
+from accounts.seed import logins
+
 SEED_APPS = ["accounts", "tickets", "escalation", "live", "bookings", "bookings.offline"]
 
 
@@ -24,7 +26,6 @@ class Command(BaseCommand):
                 continue
             module.seed(size=size, stdout=self.stdout)
             self.stdout.write(f"seeded {app}")
-        from accounts.seed import logins
 
         self.stdout.write("Demo logins (username / password / role):")
         for username, password, role in logins():

@@ -13,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from helpdesk.timers import TimerThread, schedule
+
 
 def site_url(host: str, port: int) -> str:
     """The base of links for a server on host:port (a wildcard address becomes 127.0.0.1)."""
@@ -42,8 +44,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, no_seed: bool, no_timer: bool, **options):
         import uvicorn
-
-        from helpdesk.timers import TimerThread, schedule
 
         if not no_seed:
             call_command("migrate", interactive=False, verbosity=0)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bookings.imports import KINDS, import_process
 from bookings.models import ImportRun
+from bookings.portal import default_adapter, portal_pull
 
 
 class Command(BaseCommand):
@@ -26,8 +27,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind=None, path=None, pull=False, district=(), **options):
         if pull:
-            from bookings.portal import default_adapter, portal_pull
-
             runs = portal_pull(adapter=default_adapter(), district_ids=list(district) or list(range(109, 137)))
         else:
             if not kind or not path:
