@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, Vendor
+from helpdesk import percentiles
 from tickets.models import Rating
 
 from .models import Clock, ClockKind, EscalationNotice, EscalationRecord
@@ -22,22 +23,11 @@ AGE_BUCKETS = [("<1h", 1), ("1-4h", 4), ("4-24h", 24), (">24h", None)]
 
 
 def _percentiles(table_sql: str, group_sql: str, where_sql: str, params: list) -> dict:
-    """{group: (median, p90)} of ack_seconds by nearest rank, with window functions (portable
-    between PostgreSQL and SQLite)."""
-    sql = f"""
-        WITH s AS (
-            SELECT {group_sql} AS g, x.ack_seconds AS v,
-                   ROW_NUMBER() OVER (PARTITION BY {group_sql} ORDER BY x.ack_seconds) AS rn,
-                   COUNT(*) OVER (PARTITION BY {group_sql}) AS n
-            FROM {table_sql}
-            WHERE x.ack_seconds IS NOT NULL AND {where_sql}
-        )
-        SELECT g, MIN(CASE WHEN rn >= 0.5 * n THEN v END), MIN(CASE WHEN rn >= 0.9 * n THEN v END)
-        FROM s GROUP BY g
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    """{group: (median, p90)} of ack_seconds, by the project's one definition (helpdesk.percentiles:
+    linear interpolation between the closest ranks), rounded to whole seconds."""
+    found = percentiles.grouped(table_sql=table_sql, group_sql=group_sql, value_sql="x.ack_seconds",
+                                where_sql=where_sql, params=params, fractions=(0.5, 0.9))
+    return {group: tuple(round(v) for v in values) for group, values in found.items()}
 
 
 def _pct(part: int, whole: int) -> float | None:

@@ -9,6 +9,8 @@ import math
 from django.db import connection
 from django.db.models import Aggregate, F, FloatField, Func, QuerySet
 
+from helpdesk import percentiles as percentiles_def
+
 
 class EpochSeconds(Func):
     """Seconds from `start` to `end` (two datetime columns), as a float."""
@@ -59,8 +61,8 @@ def using_postgres() -> bool:
 
 def percentiles(queryset: QuerySet, expression, fractions: tuple[float, ...]) -> tuple[int, list[float | None]]:
     """(count, [value at each fraction]) of `expression` over `queryset`, rows with a NULL value
-    left out. Same definition everywhere: linear interpolation between the closest ranks
-    (percentile_cont). PostgreSQL: one query. SQLite: one count plus one query per fraction."""
+    left out. The project's one definition (helpdesk.percentiles): linear interpolation between
+    the closest ranks (percentile_cont). PostgreSQL: one query. SQLite: one count plus one query per fraction."""
     from django.db.models import Count
 
     annotated = queryset.annotate(_value=expression).filter(_value__isnull=False)
@@ -73,13 +75,9 @@ def percentiles(queryset: QuerySet, expression, fractions: tuple[float, ...]) ->
     ordered = annotated.order_by("_value").values_list("_value", flat=True)
     values: list[float | None] = []
     for fraction in fractions:
-        position = fraction * (count - 1)
-        low = math.floor(position)
+        low = math.floor(fraction * (count - 1))
         pair = list(ordered[low:low + 2])
-        if len(pair) == 1 or position == low:
-            values.append(float(pair[0]))
-        else:
-            values.append(float(pair[0]) + (float(pair[1]) - float(pair[0])) * (position - low))
+        values.append(percentiles_def.interpolate(pair[0], pair[1] if len(pair) > 1 else None, fraction, count))
     return count, values
 
 
