@@ -103,21 +103,4 @@ class User(AbstractUser):
         return self.role in VENDOR_ROLES
 
 
-class IdempotencyRecord(models.Model):
-    """The stored outcome of a POST sent with an Idempotency-Key (see accounts/idempotency.py)."""
-
-    key = models.CharField(max_length=100)
-    scope = models.CharField(max_length=80, help_text=_("user:<id>, citizen:<token id> or anon"))
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"
-
-
 from .token_models import ApiToken  # noqa: E402,F401 - the token model registers with this app

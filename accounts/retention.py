@@ -8,7 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from helpdesk.models import IdempotencyRecord
 
 
 def idempotency_purge(*, now: dt.datetime | None = None) -> int:

@@ -16,10 +16,10 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsSupervisor
 from helpdesk import inputs, validation
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import InvalidInput
 
 from . import otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)

@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
-from accounts.idempotency import idempotent
 from accounts.permissions import IsStaffRole, IsSupervisor
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets.models import Ticket
 from tickets.numbers import normalise_number

@@ -14,9 +14,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.models import User, Vendor
 from accounts.permissions import IsSupervisor
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import api, config, oncall, people, rotations

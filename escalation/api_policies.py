@@ -10,9 +10,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.models import District, Vendor
 from accounts.permissions import IsSupervisor
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import NotFound
 from tickets.models import Category, Priority, RequesterKind
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "helpdesk.apps.HelpdeskConfig",
     "accounts",
     "notifications",
     "tickets",

@@ -18,10 +18,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsStaffRole, IsSupervisor
 from helpdesk import inputs
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import selectors, services

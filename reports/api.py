@@ -18,9 +18,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.permissions import is_desk
 from helpdesk import inputs
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Category, Channel, Priority, TicketStatus
 

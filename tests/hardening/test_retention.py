@@ -10,8 +10,8 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from accounts import retention as accounts_retention
-from accounts.models import IdempotencyRecord
 from bookings.services import otp_purge
+from helpdesk.models import IdempotencyRecord
 from live import presence
 from notifications import outbox, retention
 from notifications.models import OutboxMessage

@@ -9,8 +9,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.idempotency import idempotent
 from helpdesk import inputs
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import InvalidInput
 from tickets import bulk, team_views
 from tickets.listing import (

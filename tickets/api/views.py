@@ -20,7 +20,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.idempotency import idempotent
 from accounts.models import User, Vendor
 from accounts.permissions import (
     IsDesk,
@@ -30,6 +29,7 @@ from accounts.permissions import (
     is_district_official,
 )
 from helpdesk import inputs, validation
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets import intake, selectors, services, sms
 from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus

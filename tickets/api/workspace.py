@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializ
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.idempotency import idempotent
 from accounts.permissions import IsDesk, IsSupervisor
 from helpdesk import inputs
+from helpdesk.api.idempotency import idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 from tickets import canned, tags
 from tickets.models import CannedResponse

@@ -19,8 +19,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
 from helpdesk.exceptions import Conflict, InvalidInput, Unprocessable
-
-from .models import IdempotencyRecord
+from helpdesk.models import IdempotencyRecord
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,100}$")
 
