@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsSupervisor
 from helpdesk import inputs, validation
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import Pagination, idempotent
 from helpdesk.exceptions import InvalidInput
 
 from . import otp, ratelimit, rules, schema, selectors, services  # noqa: F401  (schema: OpenAPI auth)
@@ -281,9 +281,7 @@ class SessionListView(APIView):
         if not filterset.is_valid():
             raise InvalidInput("Invalid filter.", code="invalid_filter", errors=filterset.errors)
         queryset = filterset.qs
-        from rest_framework.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         rows = []
         for session in page:
@@ -299,11 +297,9 @@ class SessionRosterView(APIView):
     @extend_schema(tags=TAG_DESK, summary="The bookings of a session (masked; logged as a lookup)",
                    parameters=[OpenApiParameter("page", int)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, session_id: str):
-        from rest_framework.pagination import PageNumberPagination
-
         session, appointments = services.session_roster(actor=request.user,
                                                         session_id=_parse_uuid(session_id, "session_id"))
-        paginator = PageNumberPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(appointments, request, view=self)
         return paginator.get_paginated_response([{
             "appointment_id": str(a.appointment_id), "reference_id": a.beneficiary.reference_id,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import District, User
 from accounts.permissions import is_desk, is_district_official, scope_by_district
-from helpdesk.exceptions import Conflict, InvalidInput, NotFound, Unprocessable
+from helpdesk.exceptions import Conflict, InvalidInput, NotFound, StaleVersion, Unprocessable
 from helpdesk.validation import today_ist
 from notifications.outbox import outbox_enqueue
 from tickets.services import Actor, ticket_attach_registration
@@ -51,10 +51,6 @@ from .models import (
 
 _CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _FEED_LOCK_KEY = 7_310_006  # pg_advisory_xact_lock key of the change feed
-
-
-class StaleVersion(Conflict):
-    code = "stale_version"
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
 from accounts.permissions import IsStaffRole, IsSupervisor
-from helpdesk.api.idempotency import idempotent
+from helpdesk import api
+from helpdesk.api import Pagination, idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets.models import Ticket
 from tickets.numbers import normalise_number
@@ -53,14 +52,9 @@ CLOCK_EXAMPLE = {
 }
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class BaseView(api.BaseView):
+    """Staff only; `ticket()` finds a ticket within the caller's scope (else 404)."""
 
-
-class BaseView(APIView):
-    parser_classes = [JSONParser]
     permission_classes = [IsStaffRole]
 
     def ticket(self, request, number: str) -> Ticket:

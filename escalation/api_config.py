@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User, Vendor
 from accounts.permissions import IsSupervisor
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import api, config, oncall, people, rotations

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import District, Vendor
 from accounts.permissions import IsSupervisor
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import idempotent
 from helpdesk.exceptions import NotFound
 from tickets.models import Category, Priority, RequesterKind
 

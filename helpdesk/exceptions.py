@@ -56,6 +56,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """The row changed since the caller read it (its `expected_version` is out of date)."""
+
+    code = "stale_version"
+
+
 class Unprocessable(DomainError):
     status_code = 422
     code = "unprocessable"

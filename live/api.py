@@ -12,16 +12,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import District
 from accounts.permissions import IsDesk, IsDeskOrDistrict, IsStaffRole, IsSupervisor
 from helpdesk import inputs
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import BaseView, Pagination, idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import selectors, services
@@ -29,16 +26,6 @@ from .events import ticket_event_json
 from .models import Component, Incident, IncidentStatus, Suspicion
 
 MAX_BULK = 500
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class BaseView(APIView):
-    parser_classes = [JSONParser]
 
 
 # --- strict parsing -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import is_desk
 from helpdesk import inputs
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput
 from tickets.models import Category, Channel, Priority, TicketStatus
 

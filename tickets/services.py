@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import District, User, Vendor
 from helpdesk import metrics, validation
-from helpdesk.exceptions import Conflict, InvalidInput, NotFound
+from helpdesk.exceptions import Conflict, InvalidInput, NotFound, StaleVersion
 
 from . import hooks
 from .models import (
@@ -43,10 +43,6 @@ from .numbers import new_number
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
-
-
-class StaleVersion(Conflict):
-    code = "stale_version"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from helpdesk import inputs
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import idempotent
 from helpdesk.exceptions import InvalidInput
 from tickets import bulk, team_views
 from tickets.listing import (

@@ -14,11 +14,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User, Vendor
 from accounts.permissions import (
@@ -29,7 +26,7 @@ from accounts.permissions import (
     is_district_official,
 )
 from helpdesk import inputs, validation
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import BaseView, idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
 from tickets import intake, selectors, services, sms
 from tickets.models import OPEN_STATUSES, Channel, RequesterKind, Ticket, TicketEvent, TicketStatus
@@ -41,20 +38,6 @@ from .representation import comment_dict, event_dict, public_ticket_dict, ticket
 from .throttles import AnonIpThrottle, AnonMobileThrottle
 
 log = logging.getLogger("tickets.api")
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class BaseView(APIView):
-    parser_classes = [JSONParser]
-
-    def initial(self, request, *args, **kwargs):
-        inputs.check_size(request)
-        super().initial(request, *args, **kwargs)
 
 
 class StaffView(BaseView):

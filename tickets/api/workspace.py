@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsDesk, IsSupervisor
 from helpdesk import inputs
-from helpdesk.api.idempotency import idempotent
+from helpdesk.api import idempotent
 from helpdesk.exceptions import InvalidInput, NotFound
 from tickets import canned, tags
 from tickets.models import CannedResponse
