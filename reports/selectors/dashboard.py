@@ -1,15 +1,4 @@
-"""Every figure on the dashboards, computed by the database (grouped and conditional
-aggregates, percentile_cont on PostgreSQL). Each function returns a Table that feeds the JSON
-API, the charts and the CSV export alike. Python only arranges the few aggregated rows.
-
-Definitions (shown on the pages too):
-- "open": the statuses in tickets.models.OPEN_STATUSES; "now" figures are about open tickets.
-- period figures are about the tickets *opened* in the period (IST days, both inclusive), so
-  every figure of a period describes the same set of tickets and uses the created_at indexes.
-- time to acknowledge (MTTA): creation to first response; time to resolve (MTTR): creation to
-  the (last) resolution. Median and p90 by linear interpolation (percentile_cont).
-- reopen rate: tickets reopened at least once / tickets resolved at least once.
-"""
+"""The dashboards' figures: open tickets now, intake, backlog, response times, districts, SLA and vendors."""
 
 from __future__ import annotations
 
@@ -17,53 +6,30 @@ import datetime as dt
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District
-from tickets.models import OPEN_STATUSES, Category, Priority, Ticket, TicketEvent, TicketStatus
+from tickets.models import Ticket, TicketStatus
 
-from . import sources
-from .caching import cached_json, peek_json
-from .db import EpochSeconds, percentile_sets
-from .formatting import IST
-from .models import HandoverNote
-from .scope import Period, ReportScope
-from .tables import Column, Table
-
-PRIORITIES = [p.value for p in Priority]
-# Open statuses in workflow order (OPEN_STATUSES is a set).
-OPEN_ORDER = [s for s in TicketStatus.values if s in OPEN_STATUSES]
-USUAL_RATE_DAYS = 28
-
-HOUR = dt.timedelta(hours=1)
-DAY = dt.timedelta(days=1)
-AGE_BUCKETS: list[tuple[str, Any, dt.timedelta, dt.timedelta | None]] = [
-    ("lt_1h", _("Under 1 hour"), dt.timedelta(0), HOUR),
-    ("1h_4h", _("1 to 4 hours"), HOUR, 4 * HOUR),
-    ("4h_24h", _("4 to 24 hours"), 4 * HOUR, DAY),
-    ("1d_3d", _("1 to 3 days"), DAY, 3 * DAY),
-    ("3d_7d", _("3 to 7 days"), 3 * DAY, 7 * DAY),
-    ("gt_7d", _("Over 7 days"), 7 * DAY, None),
-]
-
-
-def _minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 60.0, 1)
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return None if not whole else round(100.0 * part / whole, 1)
-
-
-def _tickets(scope: ReportScope):
-    return scope.filter(Ticket.objects.all()).order_by()
-
-
-def _period_tickets(scope: ReportScope, period: Period):
-    return _tickets(scope).filter(created_at__gte=period.start, created_at__lt=period.end)
-
+from .. import sources
+from ..caching import cached_json, peek_json
+from ..db import EpochSeconds, percentile_sets
+from ..formatting import IST
+from ..scope import Period, ReportScope
+from ..tables import Column, Table
+from .common import (
+    AGE_BUCKETS,
+    DAY,
+    OPEN_ORDER,
+    PRIORITIES,
+    USUAL_RATE_DAYS,
+    _minutes,
+    _period_tickets,
+    _rate,
+    _tickets,
+)
 
 # --- "now" figures -------------------------------------------------------------------------
 
@@ -340,175 +306,3 @@ def vendor_accountability(scope: ReportScope, period: Period, now: dt.datetime) 
                  meta={"period": period.as_dict(), "available": result is not None})
 
 
-# --- shift handover ------------------------------------------------------------------------
-
-TICKET_COLUMNS = [
-    Column("number", _("Ticket")), Column("created_at", _("Opened"), "datetime"),
-    Column("district", _("District")), Column("category", _("Category")), Column("priority", _("Priority")),
-    Column("status", _("Status")), Column("channel", _("Channel")),
-]
-
-
-def _ticket_rows(queryset):
-    return (
-        queryset.annotate(district_code=F("district__code"), category_code=F("category__code"))
-        .values("number", "created_at", "district_code", "category_code", "priority", "status", "channel")
-    )
-
-
-def _as_ticket_row(row: dict) -> dict:
-    row["district"] = row.pop("district_code")
-    row["category"] = row.pop("category_code")
-    return row
-
-
-def shift_opened(scope: ReportScope, shift: Period, limit: int | None = None) -> Table:
-    queryset = _ticket_rows(_tickets(scope).filter(created_at__gte=shift.start, created_at__lt=shift.end)
-                            .order_by("created_at", "id"))
-    rows = (_as_ticket_row(r) for r in (queryset[:limit] if limit else queryset.iterator(chunk_size=2000)))
-    return Table(name="shift-opened", columns=TICKET_COLUMNS, rows=rows, meta={"shift": shift.as_dict()})
-
-
-def _closing_events(scope: ReportScope, shift: Period):
-    events = TicketEvent.objects.filter(
-        kind="status_changed", to_value__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED],
-        created_at__gte=shift.start, created_at__lt=shift.end,
-    ).order_by("created_at", "id")
-    if scope.district is not None:
-        events = events.filter(ticket__district_id=scope.district_id)
-    return events
-
-
-def shift_closed(scope: ReportScope, shift: Period, limit: int | None = None) -> Table:
-    """Tickets resolved or closed during the shift, from the audit trail (one row per move)."""
-    queryset = _closing_events(scope, shift).values(
-        "created_at", "to_value", number=F("ticket__number"), district=F("ticket__district__code"),
-        priority=F("ticket__priority"), category=F("ticket__category__code"),
-    )
-    rows = queryset[:limit] if limit else queryset.iterator(chunk_size=2000)
-    return Table(
-        name="shift-closed",
-        columns=[Column("number", _("Ticket")), Column("created_at", _("When"), "datetime"),
-                 Column("to_value", _("Moved to")), Column("district", _("District")),
-                 Column("category", _("Category")), Column("priority", _("Priority"))],
-        rows=rows, meta={"shift": shift.as_dict()},
-    )
-
-
-def shift_summary(scope: ReportScope, shift: Period, now: dt.datetime) -> dict[str, Any]:
-    opened = _tickets(scope).filter(created_at__gte=shift.start, created_at__lt=shift.end).aggregate(
-        n=Count("id"), p1=Count("id", filter=Q(priority=Priority.P1)))
-    closing = _closing_events(scope, shift).aggregate(
-        resolved=Count("id", filter=Q(to_value=TicketStatus.RESOLVED)),
-        closed=Count("id", filter=Q(to_value=TicketStatus.CLOSED)))
-    return {
-        "shift": shift.as_dict(),
-        "opened": opened["n"], "opened_p1": opened["p1"],
-        "resolved": closing["resolved"], "closed": closing["closed"],
-        "open_now": _tickets(scope).filter(status__in=OPEN_ORDER).count(),
-    }
-
-
-def handover_notes(shift: Period, limit: int | None = None) -> Table:
-    queryset = HandoverNote.objects.filter(created_at__gte=shift.start, created_at__lt=shift.end).values(
-        "created_at", "body", author_name=F("author__username"), ticket_number=F("ticket__number"))
-    rows = queryset[:limit] if limit else queryset.iterator(chunk_size=500)
-    return Table(
-        name="shift-notes",
-        columns=[Column("created_at", _("Written"), "datetime"), Column("author_name", _("By")),
-                 Column("ticket_number", _("Ticket")), Column("body", _("Note"))],
-        rows=rows, meta={"shift": shift.as_dict()},
-    )
-
-
-def open_incidents(scope: ReportScope) -> Table:
-    rows = sources.open_incidents(scope)
-    return Table(
-        name="incidents",
-        columns=[Column("id", _("Incident"), "int"), Column("title", _("Title")), Column("status", _("Status")),
-                 Column("severity", _("Severity")), Column("created_at", _("Opened"), "datetime"),
-                 Column("tickets", _("Linked tickets"), "int")],
-        rows=rows if rows is not None else [],
-        meta={"available": rows is not None},
-    )
-
-
-# --- ticket export -------------------------------------------------------------------------
-
-EXPORT_COLUMNS = [
-    Column("number", _("Ticket")), Column("created_at", _("Opened"), "datetime"),
-    Column("district_code", _("District")), Column("category_code", _("Category")),
-    Column("priority", _("Priority")), Column("status", _("Status")), Column("channel", _("Channel")),
-    Column("requester_kind", _("Requester")),
-    Column("first_response_at", _("First response"), "datetime"), Column("resolved_at", _("Resolved"), "datetime"),
-    Column("closed_at", _("Closed"), "datetime"), Column("reopened_count", _("Reopened"), "int"),
-    Column("chased_count", _("Chased"), "int"),
-]
-
-
-def ticket_export_queryset(scope: ReportScope, period: Period, filters: dict[str, Any]):
-    queryset = _period_tickets(scope, period)
-    for field in ("status", "priority", "channel"):
-        if filters.get(field):
-            queryset = queryset.filter(**{f"{field}__in": filters[field]})
-    if filters.get("category"):
-        queryset = queryset.filter(category__code__in=filters["category"])
-    return queryset.order_by("created_at", "id").values(
-        "number", "created_at", "priority", "status", "channel", "requester_kind", "first_response_at",
-        "resolved_at", "closed_at", "reopened_count", "chased_count",
-        district_code=F("district__code"), category_code=F("category__code"),
-    )
-
-
-def ticket_export(scope: ReportScope, period: Period, filters: dict[str, Any], rows=None) -> Table:
-    queryset = ticket_export_queryset(scope, period, filters)
-    return Table(name="tickets", columns=EXPORT_COLUMNS,
-                 rows=rows if rows is not None else queryset.iterator(chunk_size=2000),
-                 meta={"period": period.as_dict()})
-
-
-def shift_pending(scope: ReportScope, shift: Period, now: dt.datetime, limit: int | None = None) -> Table:
-    """Escalations still waiting for an acknowledgement now (tickets still open)."""
-    found = sources.shift_escalations(scope, shift, now)
-    rows = sources.pending_rows(found[0], now, limit) if found else []
-    return Table(name="shift-pending", columns=sources.PENDING_COLUMNS, rows=rows,
-                 meta={"shift": shift.as_dict(), "available": found is not None})
-
-
-def shift_breaches(scope: ReportScope, shift: Period, now: dt.datetime, limit: int | None = None) -> Table:
-    """SLA clocks that breached during the shift."""
-    found = sources.shift_escalations(scope, shift, now)
-    rows = sources.breach_rows(found[1], limit) if found else []
-    return Table(name="shift-breaches", columns=sources.BREACH_COLUMNS, rows=rows,
-                 meta={"shift": shift.as_dict(), "available": found is not None})
-
-
-def categories(scope: ReportScope, period: Period) -> Table:
-    """Tickets opened in the period by category: opened, still open, resolved at least once,
-    P1, reopened. One grouped query."""
-
-    grouped = {
-        row["category"]: row
-        for row in _period_tickets(scope, period).values("category").annotate(
-            opened=Count("id"),
-            still_open=Count("id", filter=Q(status__in=OPEN_ORDER)),
-            p1=Count("id", filter=Q(priority=Priority.P1)),
-            reopened=Count("id", filter=Q(reopened_count__gt=0)),
-        )
-    }
-    rows = []
-    for category in Category.objects.order_by("position", "code"):
-        row = grouped.get(category.pk)
-        if row is None and not category.is_active:
-            continue
-        row = row or {}
-        rows.append({"category": category.code, "name": category.name, "opened": row.get("opened", 0),
-                     "still_open": row.get("still_open", 0), "p1": row.get("p1", 0),
-                     "reopened": row.get("reopened", 0)})
-    return Table(
-        name="categories",
-        columns=[Column("category", _("Category code"), "code"), Column("name", _("Category")),
-                 Column("opened", _("Opened"), "int"), Column("still_open", _("Still open"), "int"),
-                 Column("p1", "P1", "int"), Column("reopened", _("Reopened"), "int")],
-        rows=rows, meta={"period": period.as_dict()},
-    )
