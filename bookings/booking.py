@@ -15,7 +15,7 @@ from helpdesk.validation import today_ist
 
 from . import rules
 from .models import Appointment, AppointmentEvent, AppointmentStatus, Beneficiary, Channel, Session
-from .services import (
+from .services.appointments import (
     BookingActor,
     _event,
     _may_act_on_beneficiary,

@@ -216,7 +216,7 @@ def test_events_and_lookup_logs_are_append_only_on_postgres(booked):
 def test_the_conditional_update_is_the_guard_when_the_unlocked_look_misses(booked, monkeypatch):
     full = SessionFactory(capacity_dose1=1)
     book(BeneficiaryFactory(mobile="9000011111"), full)
-    monkeypatch.setattr(services, "_full_dose", lambda *args: None)  # as if the seat went in between
+    monkeypatch.setattr(services.appointments, "_full_dose", lambda *args: None)  # as if the seat went in between
     assert code_of(lambda: rebook(booked, full)) == ("APPOIN0040", 409)
     booked.refresh_from_db()
     assert booked.session_id != full.pk and booked.version == 1
