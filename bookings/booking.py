@@ -1,5 +1,5 @@
 """Booking a new appointment (a citizen after a cancel, or a first dose 2): the write, with the
-same lock order as bookings/services.py: the session row, then the beneficiary row, then the seat
+same lock order as bookings/services/appointments.py: the session row, then the beneficiary row, then the seat
 by conditional UPDATE, then the change feed."""
 
 from __future__ import annotations
