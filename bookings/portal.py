@@ -1,9 +1,8 @@
 """The portal's API behind an adapter, so the replica can pull while the portal is up.
 
 `PortalAdapter` is the interface; `HttpPortalAdapter` talks to the portal with httpx (CoWIN's
-public calendar shape for centres and sessions, and a paged beneficiaries export);
-`FakePortalAdapter` serves fixed data for tests and demos. `portal_pull` feeds whatever the
-adapter yields through the same row importers as file imports, as one ImportRun per kind.
+public calendar shape for centres and sessions, and a paged beneficiaries export); `portal_pull`
+feeds whatever the adapter yields through the same row importers as file imports, as one ImportRun per kind.
 """
 
 from __future__ import annotations
@@ -62,23 +61,6 @@ class HttpPortalAdapter:
             if not data.get("has_more"):
                 return
             page += 1
-
-
-class FakePortalAdapter:
-    """Fixed data, for tests and demos."""
-
-    name = "fake"
-
-    def __init__(self, *, centres: dict[int, list[dict]] | None = None, beneficiaries: list[dict] | None = None) -> None:
-        self._centres = centres or {}
-        self._beneficiaries = beneficiaries or []
-
-    def centres(self, *, district_id: int, start: dt.date) -> Iterator[dict]:
-        for centre in self._centres.get(district_id, []):
-            yield {"district_id": district_id, **centre}
-
-    def beneficiaries(self) -> Iterator[dict]:
-        yield from self._beneficiaries
 
 
 def default_adapter() -> PortalAdapter:

@@ -10,9 +10,11 @@ from django.core.management import call_command
 
 from bookings.imports import import_process
 from bookings.models import Appointment, Beneficiary, Centre, ImportRun, Session
-from bookings.portal import FakePortalAdapter, HttpPortalAdapter, portal_pull
+from bookings.portal import HttpPortalAdapter, portal_pull
 from helpdesk.exceptions import ServiceUnavailable
 from tests.bookings.factories import day
+
+from .portal_fakes import FakePortalAdapter
 
 pytestmark = pytest.mark.django_db
 SESSION_ID = str(uuid.uuid4())
