@@ -36,9 +36,14 @@ def _user(role, raipur, vendor=None, **kwargs):
     return UserFactory(role=role, **extra, **kwargs)
 
 
+_mobiles = iter(range(9876500001, 9876600000))
+
+
 def _ticket(district, **kwargs) -> Ticket:
+    # A distinct mobile each: the same citizen writing again about an open complaint is added
+    # to that complaint, not filed as a new one.
     return ticket_create(district=district, category=Category.objects.get(code="otp-not-received"),
-                         requester_mobile="9876500001", description="OTP never arrives", requester_kind="citizen",
+                         requester_mobile=str(next(_mobiles)), description="OTP never arrives", requester_kind="citizen",
                          channel="web", requester_name="Ramesh", actor=Actor(label="citizen"), **kwargs).ticket
 
 
@@ -85,6 +90,7 @@ def test_database_refuses_a_malformed_mobile():
 
 def test_district_scoping(raipur, bastar):
     mine, theirs = _ticket(raipur), _ticket(bastar)
+    assert mine.pk != theirs.pk
     official = _user(Role.DISTRICT_OFFICIAL, raipur)
     agent = _user(Role.AGENT, raipur)
     assert permissions.district_scope(official) == raipur.pk
