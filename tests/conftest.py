@@ -30,6 +30,12 @@ def _fast_and_clean(settings):
 
     cache.clear()
     yield
+    # A fresh channel layer per test: channels-redis keeps receive locks on the layer object, and
+    # each test's async_to_sync runs its own event loop; a receive still winding down when one
+    # test's loop closed would leave the next test's loop a lock bound to the old one.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
 
 
 # Data migrations that load reference data. A transactional test (transaction=True) ends with a
