@@ -114,7 +114,7 @@ out = {}
 for who, name in (("supervisor", "supervisor"), ("agent", "agent"), ("district", "raipur")):
     user = User.objects.get(username=name)
     s = SessionStore()
-    s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the one that loads users (axes, first, only throttles)
     s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
     out[who] = s.session_key
 t = Ticket.objects.filter(description__startswith="[seed]").exclude(requester_mobile="").order_by("pk")[5000]
