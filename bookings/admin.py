@@ -4,6 +4,8 @@ lookup log are append-only."""
 
 from django.contrib import admin
 
+from helpdesk.admin import ReadOnlyAdmin
+
 from .models import (
     Appointment,
     AppointmentEvent,
@@ -14,17 +16,6 @@ from .models import (
     LookupLog,
     Session,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Centre)

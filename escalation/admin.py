@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.admin import ReadOnlyAdmin
 from helpdesk.exceptions import DomainError
 
 from . import config, oncall, people, rotations
@@ -283,19 +284,8 @@ class RotationAdmin(admin.ModelAdmin):
         return format_html("{}<br>{}: {}", self.on_call_now(obj), _("Next"), self.on_call_next(obj))
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Clock)
-class ClockAdmin(ReadOnly):
+class ClockAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "kind", "cycle", "state", "due_at", "breached_at", "ladder_done", "acknowledged_at"]
     list_filter = ["kind", "state"]
     list_select_related = ["ticket"]
@@ -312,7 +302,7 @@ class NoticeInline(admin.TabularInline):
 
 
 @admin.register(EscalationRecord)
-class EscalationRecordAdmin(ReadOnly):
+class EscalationRecordAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "clock", "level", "loop", "vendor", "fired_at", "acknowledged_at"]
     list_filter = ["vendor", "level"]
     list_select_related = ["ticket", "clock", "vendor"]

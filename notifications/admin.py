@@ -2,23 +2,14 @@
 
 from django.contrib import admin
 
+from helpdesk.admin import ReadOnlyAdmin
+
 from .models import OutboxMessage, VoiceCall
 from .outbox import shown_body
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(OutboxMessage)
-class OutboxAdmin(ReadOnly):
+class OutboxAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "channel", "recipient", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "channel"]
     search_fields = ["idempotency_key"]
@@ -34,6 +25,6 @@ class OutboxAdmin(ReadOnly):
 
 
 @admin.register(VoiceCall)
-class VoiceCallAdmin(ReadOnly):
+class VoiceCallAdmin(ReadOnlyAdmin):
     list_display = ["requested_at", "to", "status", "digits", "finished_at", "provider_call_id"]
     list_filter = ["status"]
