@@ -16,13 +16,17 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect(weak=False)
-def _django_logging(**kwargs) -> None:
-    """Connected, Celery leaves logging alone; Django configures it from settings.LOGGING."""
+def _django_logging(loglevel=None, **kwargs) -> None:
+    """Connected, Celery leaves logging alone; Django configures it from settings.LOGGING. The
+    worker's own lines ("ready", "received", "succeeded") keep the level its `--loglevel` asks for,
+    whatever LOG_LEVEL says for the application's loggers."""
     import logging.config
 
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 from . import requestid  # noqa: E402,F401  (the request id travels in the task headers)
