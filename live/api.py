@@ -338,7 +338,9 @@ class IncidentLinkView(BaseView):
 
     @extend_schema(
         request=inline_serializer("IncidentLinkIn", fields={
-            "ticket_ids": serializers.ListField(child=serializers.IntegerField())}),
+            "ticket_ids": serializers.ListField(
+                child=serializers.IntegerField(min_value=1, max_value=inputs.MAX_INT),
+                min_length=1, max_length=MAX_BULK)}),
         responses={200: inline_serializer("IncidentLinkOut", fields={"linked": serializers.IntegerField()})},
         examples=[OpenApiExample("link", request_only=True, value={"ticket_ids": [12, 13, 14]})],
         summary="Link tickets to an incident (one or in bulk)",

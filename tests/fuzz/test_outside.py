@@ -84,6 +84,8 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "GET /api/reports/position/": ROLE,
     "GET /api/reports/position.csv": ROLE,
     "POST /api/canned-responses/": UNIQUE,
+    # The incident must exist and be open (else 404 / 409), and so must every ticket (else 404).
+    "POST /api/live/incidents/{incident_id}/link/": EXISTING_ROW,
     "GET /api/bookings/appointments/{appointment_id}/": UNDECLARED,
     "POST /api/bookings/appointments/{appointment_id}/cancel/": UNDECLARED,
     "POST /api/bookings/appointments/{appointment_id}/rebook/": UNDECLARED,
