@@ -43,6 +43,14 @@ def _trusted(address, networks) -> bool:
     return any(address.version == net.version and address in net for net in networks)
 
 
+def in_networks(address: str | None, spec) -> bool:
+    """Whether `address` (text) lies in one of the networks of `spec` (a setting's list of
+    addresses/CIDR ranges); False for no address or an empty list."""
+    networks = _networks(tuple(spec))
+    parsed = _parse(address or "")
+    return bool(networks) and parsed is not None and _trusted(parsed, networks)
+
+
 def client_address(request) -> str | None:
     """The client's IP address as text, or None when the peer has none (a unix socket)."""
     meta = request.META

@@ -217,13 +217,11 @@ def _allowed(request) -> tuple[bool, int, str]:
         if hmac.compare_digest(header[7:].strip().encode(), token.encode()):
             return True, 200, ""
         return False, 401, "The metrics token is not valid."
-    networks = client._networks(tuple(settings.METRICS_ALLOWED_NETWORKS))
-    address = client._parse(client.client_address(request) or "")
-    if networks and address is not None and client._trusted(address, networks):
+    if client.in_networks(client.client_address(request), settings.METRICS_ALLOWED_NETWORKS):
         return True, 200, ""
     if token:
         return False, 401, "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>."
-    if not networks:
+    if not settings.METRICS_ALLOWED_NETWORKS:
         return False, 403, "Metrics are off: set METRICS_TOKEN or METRICS_ALLOWED_NETWORKS."
     return False, 403, "This address may not read the metrics."
 

@@ -58,9 +58,7 @@ def from_request(request) -> str:
 
 
 def _peer_trusted(request) -> bool:
-    networks = client._networks(tuple(settings.TRUSTED_PROXIES))
-    peer = client._parse(request.META.get("REMOTE_ADDR") or "")
-    return bool(networks) and peer is not None and client._trusted(peer, networks)
+    return client.in_networks(request.META.get("REMOTE_ADDR"), settings.TRUSTED_PROXIES)
 
 
 class RequestIdMiddleware:
