@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import District
@@ -32,6 +33,11 @@ def _cached(name: str, load) -> dict:
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def forget_on_commit(sender=None, **kwargs) -> None:
+    """Signal receiver: a district or category changed; drop this process's copy once it commits."""
+    transaction.on_commit(clear_cache)
 
 
 def districts() -> dict[int, District]:
