@@ -108,3 +108,100 @@ def test_the_tickets_api_answers_are_typed(schema):
     assert ref("/api/public/tickets/status/", "post", "200") == "PublicTicketOut"
     ticket = schema["components"]["schemas"]["TicketOut"]
     assert {"number", "status", "version", "district"} <= set(ticket["required"])
+
+
+# Still to do (issue #11): these operations document their success body as a bare object, so
+# schemathesis cannot check what they answer. The list only shrinks: a new operation is typed.
+FREE_FORM_SUCCESS = {
+    ("get", "/api/bookings/appointments/{appointment_id}/"),
+    ("get", "/api/bookings/changes/"),
+    ("get", "/api/bookings/citizen/beneficiaries/"),
+    ("get", "/api/bookings/citizen/sessions/"),
+    ("get", "/api/bookings/imports/{run_id}/"),
+    ("get", "/api/bookings/sessions/"),
+    ("get", "/api/bookings/sessions/{session_id}/appointments/"),
+    ("get", "/api/live/events/"),
+    ("get", "/api/live/incidents/"),
+    ("get", "/api/live/incidents/{incident_id}/"),
+    ("get", "/api/live/status/"),
+    ("get", "/api/live/suspicions/"),
+    ("get", "/api/reports/backlog/"),
+    ("get", "/api/reports/categories/"),
+    ("get", "/api/reports/districts/"),
+    ("get", "/api/reports/incidents/"),
+    ("get", "/api/reports/intake/"),
+    ("get", "/api/reports/open/"),
+    ("get", "/api/reports/position/"),
+    ("get", "/api/reports/ratings/"),
+    ("get", "/api/reports/response-times/"),
+    ("get", "/api/reports/shift-breaches/"),
+    ("get", "/api/reports/shift-closed/"),
+    ("get", "/api/reports/shift-notes/"),
+    ("get", "/api/reports/shift-opened/"),
+    ("get", "/api/reports/shift-pending/"),
+    ("get", "/api/reports/shift/"),
+    ("get", "/api/reports/sla/"),
+    ("get", "/api/reports/tickets/"),
+    ("get", "/api/reports/vendor/"),
+    ("get", "/api/sla/accountability/"),
+    ("get", "/api/sla/calendars/"),
+    ("get", "/api/sla/escalations/"),
+    ("get", "/api/sla/ladders/"),
+    ("get", "/api/sla/policies/"),
+    ("get", "/api/sla/rotations/"),
+    ("get", "/api/sla/tickets/{number}/clocks/"),
+    ("get", "/api/tickets/views/"),
+    ("get", "/api/v2/admin/location/districts/{state_id}"),
+    ("get", "/api/v2/admin/location/states"),
+    ("get", "/api/v2/appointment/centers/public/findByLatLong"),
+    ("get", "/api/v2/appointment/sessions/public/calendarByCenter"),
+    ("get", "/api/v2/appointment/sessions/public/calendarByDistrict"),
+    ("get", "/api/v2/appointment/sessions/public/calendarByPin"),
+    ("get", "/api/v2/appointment/sessions/public/findByDistrict"),
+    ("get", "/api/v2/appointment/sessions/public/findByPin"),
+    ("post", "/api/bookings/appointments/{appointment_id}/cancel/"),
+    ("post", "/api/bookings/appointments/{appointment_id}/rebook/"),
+    ("post", "/api/bookings/attach/"),
+    ("post", "/api/bookings/citizen/appointments/{appointment_id}/cancel/"),
+    ("post", "/api/bookings/citizen/appointments/{appointment_id}/rebook/"),
+    ("post", "/api/bookings/citizen/otp/"),
+    ("post", "/api/bookings/citizen/otp/confirm/"),
+    ("post", "/api/bookings/imports/"),
+    ("post", "/api/bookings/lookup/"),
+    ("post", "/api/bookings/registrations/"),
+    ("post", "/api/bookings/sessions/{session_id}/move/"),
+    ("post", "/api/live/components/{code}/status/"),
+    ("post", "/api/live/incidents/"),
+    ("post", "/api/live/incidents/{incident_id}/notes/"),
+    ("post", "/api/live/incidents/{incident_id}/transition/"),
+    ("post", "/api/live/incidents/{incident_id}/updates/"),
+    ("post", "/api/live/suspicions/{suspicion_id}/confirm/"),
+    ("post", "/api/live/suspicions/{suspicion_id}/dismiss/"),
+    ("post", "/api/reports/handover-notes/"),
+    ("post", "/api/sla/tickets/{number}/acknowledge/"),
+    ("post", "/api/sla/tickets/{number}/progress/"),
+    ("post", "/api/tickets/bulk/"),
+    ("post", "/api/tickets/views/"),
+}
+
+
+def _free_form(schema, media_schema) -> bool:
+    components = schema["components"]["schemas"]
+    while "$ref" in media_schema:
+        media_schema = components[media_schema["$ref"].rsplit("/", 1)[-1]]
+    return (media_schema.get("type") == "object" and not media_schema.get("properties")
+            and not media_schema.get("additionalProperties") and not any(
+                media_schema.get(k) for k in ("allOf", "oneOf", "anyOf")))
+
+
+def test_every_success_body_is_typed(schema):
+    free = set()
+    for method, path, operation in _operations(schema):
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                for media in (response.get("content") or {}).values():
+                    if _free_form(schema, media.get("schema") or {}):
+                        free.add((method, path))
+    assert not free - FREE_FORM_SUCCESS, sorted(free - FREE_FORM_SUCCESS)
+    assert not FREE_FORM_SUCCESS - free, ("typed now: take them off FREE_FORM_SUCCESS",
+                                          sorted(FREE_FORM_SUCCESS - free))
