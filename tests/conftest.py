@@ -52,7 +52,6 @@ def ensure_reference_data() -> None:
     from django.apps import apps
 
     from accounts.models import District
-
     from tickets import intake
 
     if District.objects.exists():
