@@ -14,10 +14,8 @@ with a batch of its own.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
@@ -130,7 +128,6 @@ class Batch:
             step.record = rec
             if rec is not None:
                 metrics.step_fired(rec.level)
-        fault_hold()
         plan = []
         for step in self.steps:
             if step.record is None:
@@ -206,13 +203,3 @@ def update_rows(model, objs: list, names: list[str]) -> None:
     params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def fault_hold() -> None:
-    """Fault injection for the worker-kill test only (settings.ESCALATION_STEP_HOLD_FILE): mark
-    that a step is half done (its record written, not committed), then wait to be killed."""
-    path = getattr(settings, "ESCALATION_STEP_HOLD_FILE", "")
-    if path:
-        with open(path, "w") as fh:
-            fh.write("holding")
-        time.sleep(60)

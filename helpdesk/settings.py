@@ -293,8 +293,6 @@ HEARTBEAT_WATCHDOG = "escalation.heartbeat.Watchdog"
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90)
 SECRET_MESSAGE_MAX_AGE_MINUTES = env_int("SECRET_MESSAGE_MAX_AGE_MINUTES", 10)
 CELERY_BEAT_SCHEDULE["notifications-outbox-purge"] = {"task": "notifications.tasks.outbox_purge", "schedule": 300.0}
-# Fault injection for the worker-kill test only: a step writes this file and waits to be killed.
-ESCALATION_STEP_HOLD_FILE = os.environ.get("ESCALATION_STEP_HOLD_FILE", "")
 
 # --- live (incidents, status page, spike detection) -----------------------------------------
 # Spike detector (live/spikes.py): at least SPIKE_MIN_COUNT complaints of one category in one
@@ -490,8 +488,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Notifications (edges) -------------------------------------------------------------------
-# SMS: "console" (default: logs the message) or "http" (a generic gateway: POST JSON to SMS_GATEWAY_URL).
+# SMS: "console" (default: logs the message), "http" (a generic gateway: POST JSON to SMS_GATEWAY_URL)
+# or "memory" (the tests': also keeps them in notifications.channels.MemorySms.outbox).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+if SMS_BACKEND not in ("console", "http", "memory"):
+    raise ImproperlyConfigured(f"SMS_BACKEND is console, http or memory, not {SMS_BACKEND!r}.")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -21,15 +21,22 @@ class DeliveryError(Exception):
 
 
 class ConsoleSms:
-    """Default SMS backend (development): writes the message to the log and keeps the last
-    `KEEP` in memory, as a phone would show them (demo and tests read them there)."""
-
-    KEEP = 200
-    sent: collections.deque[tuple[str, str]] = collections.deque(maxlen=KEEP)
+    """Default SMS backend (development): writes the message to the log, nothing else."""
 
     def send(self, *, to: str, text: str) -> None:
         log.info("SMS to %s: %s", to, text)
-        self.sent.append((to, text))
+
+
+class MemorySms(ConsoleSms):
+    """SMS_BACKEND=memory, the tests' gateway (as Django's locmem email backend): also keeps the
+    last `KEEP` messages of this process in `MemorySms.outbox`, as a phone would show them."""
+
+    KEEP = 200
+    outbox: collections.deque[tuple[str, str]] = collections.deque(maxlen=KEEP)
+
+    def send(self, *, to: str, text: str) -> None:
+        super().send(to=to, text=text)
+        self.outbox.append((to, text))
 
 
 class HttpSmsGateway:
@@ -51,6 +58,8 @@ class HttpSmsGateway:
 def sms_backend():
     if settings.SMS_BACKEND == "http":
         return HttpSmsGateway(settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_KEY)
+    if settings.SMS_BACKEND == "memory":
+        return MemorySms()
     return ConsoleSms()
 
 

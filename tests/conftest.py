@@ -26,6 +26,7 @@ def pytest_collection_modifyitems(config, items):
 def _fast_and_clean(settings):
     """Fast password hashing, and no cache state (rate-limit counters) leaking between tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SMS_BACKEND = "memory"  # the phone's inbox: notifications.channels.MemorySms.outbox
     from django.core.cache import cache
 
     cache.clear()

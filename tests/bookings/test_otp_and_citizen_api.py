@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings import otp
 from bookings.models import Appointment, Beneficiary, CitizenToken, OtpTransaction
-from notifications.channels import ConsoleSms
+from notifications.channels import MemorySms
 from notifications.models import OutboxMessage
 from tests.bookings.factories import SLOTS, BeneficiaryFactory, SessionFactory, book, day
 
@@ -26,7 +26,7 @@ def sent_code(mobile=MOBILE) -> str:
     worker has not sent yet still holds it in the outbox (redacted once sent)."""
     message = OutboxMessage.objects.filter(recipient=mobile, idempotency_key__startswith="otp:").latest("pk")
     if message.status == "sent":
-        texts = [text for to, text in ConsoleSms.sent if to == mobile and "OTP" in text]
+        texts = [text for to, text in MemorySms.outbox if to == mobile and "OTP" in text]
         assert "******" in message.body, "the sent OTP is still in the outbox"
         return re.match(r"^([0-9]{6}) ", texts[-1]).group(1)
     return re.match(r"^([0-9]{6}) ", message.body).group(1)

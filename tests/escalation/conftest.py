@@ -18,7 +18,7 @@ from escalation.models import (
     OnCallRotation,
     Policy,
 )
-from notifications.channels import ConsoleSms
+from notifications.channels import MemorySms
 from tests.factories import UserFactory, VendorFactory
 from tickets import services as ts
 from tickets.models import Category
@@ -29,9 +29,9 @@ T0 = dt.datetime(2026, 5, 3, 10, 0, tzinfo=IST)  # a Sunday morning
 
 @pytest.fixture
 def sms_outbox():
-    ConsoleSms.sent.clear()
-    yield ConsoleSms.sent
-    ConsoleSms.sent.clear()
+    MemorySms.outbox.clear()
+    yield MemorySms.outbox
+    MemorySms.outbox.clear()
 
 
 @pytest.fixture

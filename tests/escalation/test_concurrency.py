@@ -14,7 +14,7 @@ from django.utils import timezone
 from escalation import engine, services, tasks
 from escalation.models import Clock, EscalationRecord, TicketSLA
 from escalation.people import on_call_now
-from notifications.channels import ConsoleSms
+from notifications.channels import MemorySms
 from notifications.models import OutboxMessage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -68,7 +68,7 @@ def test_two_sweeps_and_a_delayed_task_fire_each_step_once(policy, people, make_
     assert sorted(to for to, _text in sms_outbox) == sorted([on_call, "9100000003"] * 5)
 
 
-class SlowSms(ConsoleSms):
+class SlowSms(MemorySms):
     """A gateway that takes a while, recording when each send finished."""
 
     finished: list[float] = []

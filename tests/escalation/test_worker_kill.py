@@ -27,10 +27,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
 def start_worker(tmp_path, hold_file: str = ""):
     db = connection.settings_dict
     env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-           "REDIS_URL": settings.REDIS_URL, "ESCALATION_STEP_HOLD_FILE": hold_file, "PYTHONUNBUFFERED": "1"}
+           "REDIS_URL": settings.REDIS_URL, "STEP_HOLD_FILE": hold_file, "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-P", "solo", "--without-heartbeat",
+        # With a hold file, the app of tests/faults/holding_worker.py: it stops inside a step.
+        [sys.executable, "-m", "celery", "-A", "tests.faults.holding_worker" if hold_file else "helpdesk", "worker", "-P", "solo", "--without-heartbeat",
          "--without-mingle", "--without-gossip", "-l", "INFO"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log

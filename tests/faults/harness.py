@@ -203,8 +203,8 @@ class Stack:
         return base
 
     def start_worker(self, name: str = "worker", concurrency: int = 1, queues: str | None = None,
-                     env: dict[str, str] | None = None) -> Proc:
-        argv = [str(BIN / "celery"), "-A", "helpdesk", "worker", "--loglevel", "INFO", "--concurrency",
+                     env: dict[str, str] | None = None, app: str = "helpdesk") -> Proc:
+        argv = [str(BIN / "celery"), "-A", app, "worker", "--loglevel", "INFO", "--concurrency",
                 str(concurrency), "--hostname", f"{name}-{self.redis_port}@%h", "--without-gossip",
                 "--without-mingle", "--prefetch-multiplier", "1"]
         if queues:

@@ -3,9 +3,9 @@ escalation sweep, then restarted. Every due ladder step must fire exactly once: 
 ledger, the outbox rows it queued and the SLA events must equal those of an undisturbed sweep
 over an identical copy of the database.
 
-The kill lands inside a step: the worker runs with ESCALATION_STEP_HOLD_FILE (escalation's fault
-hook: after creating the step's record, uncommitted, it writes the file and waits), and the test
-kills it as soon as the file appears. Celery beat keeps sweeping every second meanwhile.
+The kill lands inside a step: the first worker runs the app of holding_worker.py (after creating
+the step's records, uncommitted, it writes a file and waits), and the test kills it as soon as the
+file appears. Celery beat keeps sweeping every second meanwhile.
 
     make faults    # or: pytest tests/faults/test_worker_kill.py -s
 """
@@ -46,7 +46,7 @@ def test_sigkill_of_the_worker_mid_sweep_fires_every_due_step_exactly_once(stack
 
     # The fault: a worker that holds inside the first step, killed there.
     hold = tmp_path / "step-held"
-    worker = stack.start_worker(env={"ESCALATION_STEP_HOLD_FILE": str(hold)})
+    worker = stack.start_worker(env={"STEP_HOLD_FILE": str(hold)}, app="tests.faults.holding_worker")
     stack.start_beat()
     wait_for(hold.exists, 60, what=f"a step to start in the worker: {worker.log()}")
     worker.kill()
