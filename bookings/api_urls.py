@@ -2,7 +2,8 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from . import api, cowin
+from . import cowin
+from .api import citizen, cowin_shapes, desk, portal, registrations, schemas, sessions
 from .plain import documented
 
 COWIN = ["CoWIN public API (v2)"]
@@ -12,8 +13,13 @@ _PIN = OpenApiParameter("pincode", str, required=True, description="six digits s
 _CENTER = OpenApiParameter("center_id", int, required=True, description="CoWIN centre id")
 _VACCINE = OpenApiParameter("vaccine", str, required=False, enum=list(cowin.VACCINES),
                             description="only sessions of this vaccine")
-_LAT = OpenApiParameter("lat", float, required=True, description="latitude, decimal degrees")
-_LONG = OpenApiParameter("long", float, required=True, description="longitude, decimal degrees")
+# Decimal degrees as cowin.py reads them: up to 3 integer digits and 10 decimals, no exponent, within
+# the bound (latitude 90, longitude 180).
+_FRACTION = r"(?:\.[0-9]{1,10})?"
+_LAT = OpenApiParameter("lat", str, required=True, description="latitude, decimal degrees (-90 to 90)",
+                        pattern=rf"^-?(?:0?[0-8]?[0-9]{_FRACTION}|0?90(?:\.0{{1,10}})?)$")
+_LONG = OpenApiParameter("long", str, required=True, description="longitude, decimal degrees (-180 to 180)",
+                         pattern=rf"^-?(?:(?:[0-9]{{1,2}}|0[0-9]{{2}}|1[0-7][0-9]){_FRACTION}|180(?:\.0{{1,10}})?)$")
 _ERRORS = {400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT}
 _ERROR_EXAMPLE = OpenApiExample("error", response_only=True, status_codes=["400"],
                                 value={"errorCode": "APPOIN0014", "error": "Invalid district_id"})
@@ -26,61 +32,64 @@ _CALENDAR_EXAMPLE = OpenApiExample("calendar", response_only=True, value={"cente
         "vaccine": "COVISHIELD", "slots": ["09:00AM-11:00AM", "11:00AM-01:00PM"]}]}]})
 
 
-def _cowin(view, summary, parameters, example=None):
+def _cowin(view, summary, parameters, shape, example=None):
     return documented(view, tags=COWIN, summary=summary, parameters=parameters,
-                      responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+                      responses={200: shape, **_ERRORS},
                       examples=[e for e in (example, _ERROR_EXAMPLE) if e])
 
 
 urlpatterns = [
     # CoWIN's public read API, in CoWIN's shape (anonymous, cached, plain views).
-    path("v2/admin/location/states", _cowin(cowin.states, "States (Chhattisgarh, state_id 7)", []), name="cowin-states"),
-    path("v2/admin/location/districts/<str:state_id>", _cowin(cowin.districts, "Districts of a state (CoWIN ids)", []),
+    path("v2/admin/location/states", _cowin(cowin.states, "States (Chhattisgarh, state_id 7)", [], cowin_shapes.CowinStates), name="cowin-states"),
+    path("v2/admin/location/districts/<str:state_id>", _cowin(cowin.districts, "Districts of a state (CoWIN ids)", [],
+                                                                       cowin_shapes.CowinDistricts),
          name="cowin-districts"),
     path("v2/appointment/sessions/public/findByPin",
-         _cowin(cowin.find_by_pin, "Sessions at a PIN on a date", [_PIN, _DATE, _VACCINE]), name="cowin-find-by-pin"),
+         _cowin(cowin.find_by_pin, "Sessions at a PIN on a date", [_PIN, _DATE, _VACCINE], cowin_shapes.CowinFound),
+         name="cowin-find-by-pin"),
     path("v2/appointment/sessions/public/findByDistrict",
-         _cowin(cowin.find_by_district, "Sessions in a district on a date", [_DISTRICT, _DATE, _VACCINE]),
-         name="cowin-find-by-district"),
+         _cowin(cowin.find_by_district, "Sessions in a district on a date", [_DISTRICT, _DATE, _VACCINE],
+                cowin_shapes.CowinFound), name="cowin-find-by-district"),
     path("v2/appointment/sessions/public/calendarByPin",
          _cowin(cowin.calendar_by_pin, "Centres at a PIN with 7 days of sessions", [_PIN, _DATE, _VACCINE],
-                _CALENDAR_EXAMPLE),
+                cowin_shapes.CowinCalendar, _CALENDAR_EXAMPLE),
          name="cowin-calendar-by-pin"),
     path("v2/appointment/sessions/public/calendarByDistrict",
          _cowin(cowin.calendar_by_district, "Centres in a district with 7 days of sessions",
-                [_DISTRICT, _DATE, _VACCINE], _CALENDAR_EXAMPLE), name="cowin-calendar-by-district"),
+                [_DISTRICT, _DATE, _VACCINE], cowin_shapes.CowinCalendar, _CALENDAR_EXAMPLE), name="cowin-calendar-by-district"),
     path("v2/appointment/sessions/public/calendarByCenter",
-         _cowin(cowin.calendar_by_center, "One centre with 7 days of sessions", [_CENTER, _DATE, _VACCINE]),
+         _cowin(cowin.calendar_by_center, "One centre with 7 days of sessions", [_CENTER, _DATE, _VACCINE],
+                cowin_shapes.CowinCentreCalendar),
          name="cowin-calendar-by-center"),
     path("v2/appointment/centers/public/findByLatLong",
-         _cowin(cowin.find_by_lat_long, "The 20 centres nearest a point", [_LAT, _LONG]),
+         _cowin(cowin.find_by_lat_long, "The 20 centres nearest a point", [_LAT, _LONG], cowin_shapes.CowinNear),
          name="cowin-find-by-lat-long"),
     # Citizens: OTP login, then a bearer token.
-    path("bookings/citizen/otp/", api.OtpRequestView.as_view(), name="bookings-otp"),
-    path("bookings/citizen/otp/confirm/", api.OtpConfirmView.as_view(), name="bookings-otp-confirm"),
+    path("bookings/citizen/otp/", citizen.OtpRequestView.as_view(), name="bookings-otp"),
+    path("bookings/citizen/otp/confirm/", citizen.OtpConfirmView.as_view(), name="bookings-otp-confirm"),
     path("bookings/citizen/beneficiaries/", documented(
-        api.citizen_beneficiaries, tags=["bookings: citizen"], summary="The citizen's beneficiaries and appointments (masked)",
+        citizen.citizen_beneficiaries, tags=["bookings: citizen"], summary="The citizen's beneficiaries and appointments (masked)",
         parameters=[OpenApiParameter("Authorization", str, OpenApiParameter.HEADER, required=True,
                                      description="Bearer <token from otp/confirm>")],
-        responses={200: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT}), name="bookings-citizen-beneficiaries"),
-    path("bookings/citizen/sessions/", api.CitizenSessionsView.as_view(), name="bookings-citizen-sessions"),
-    path("bookings/citizen/appointments/<str:appointment_id>/rebook/", api.CitizenRebookView.as_view(),
+        responses={200: schemas.BookingBeneficiaries, 401: OpenApiTypes.OBJECT}), name="bookings-citizen-beneficiaries"),
+    path("bookings/citizen/sessions/", citizen.CitizenSessionsView.as_view(), name="bookings-citizen-sessions"),
+    path("bookings/citizen/appointments/<str:appointment_id>/rebook/", citizen.CitizenRebookView.as_view(),
          name="bookings-citizen-rebook"),
-    path("bookings/citizen/appointments/<str:appointment_id>/cancel/", api.CitizenCancelView.as_view(),
+    path("bookings/citizen/appointments/<str:appointment_id>/cancel/", citizen.CitizenCancelView.as_view(),
          name="bookings-citizen-cancel"),
     # Desk agents and district officials.
-    path("bookings/lookup/", api.LookupView.as_view(), name="bookings-lookup"),
-    path("bookings/appointments/<str:appointment_id>/", api.AppointmentDetailView.as_view(), name="bookings-appointment"),
-    path("bookings/appointments/<str:appointment_id>/rebook/", api.StaffRebookView.as_view(), name="bookings-rebook"),
-    path("bookings/appointments/<str:appointment_id>/cancel/", api.StaffCancelView.as_view(), name="bookings-cancel"),
-    path("bookings/attach/", api.AttachView.as_view(), name="bookings-attach"),
-    path("bookings/sessions/", api.SessionListView.as_view(), name="bookings-sessions"),
-    path("bookings/sessions/<str:session_id>/appointments/", api.SessionRosterView.as_view(),
+    path("bookings/lookup/", desk.LookupView.as_view(), name="bookings-lookup"),
+    path("bookings/appointments/<str:appointment_id>/", desk.AppointmentDetailView.as_view(), name="bookings-appointment"),
+    path("bookings/appointments/<str:appointment_id>/rebook/", desk.StaffRebookView.as_view(), name="bookings-rebook"),
+    path("bookings/appointments/<str:appointment_id>/cancel/", desk.StaffCancelView.as_view(), name="bookings-cancel"),
+    path("bookings/attach/", desk.AttachView.as_view(), name="bookings-attach"),
+    path("bookings/sessions/", sessions.SessionListView.as_view(), name="bookings-sessions"),
+    path("bookings/sessions/<str:session_id>/appointments/", sessions.SessionRosterView.as_view(),
          name="bookings-session-roster"),
-    path("bookings/sessions/<str:session_id>/move/", api.SessionMoveView.as_view(), name="bookings-session-move"),
-    path("bookings/registrations/", api.ManualRegistrationView.as_view(), name="bookings-registrations"),
+    path("bookings/sessions/<str:session_id>/move/", sessions.SessionMoveView.as_view(), name="bookings-session-move"),
+    path("bookings/registrations/", registrations.ManualRegistrationView.as_view(), name="bookings-registrations"),
     # The portal: change feed and imports.
-    path("bookings/changes/", api.ChangesView.as_view(), name="bookings-changes"),
-    path("bookings/imports/", api.ImportView.as_view(), name="bookings-imports"),
-    path("bookings/imports/<int:run_id>/", api.ImportDetailView.as_view(), name="bookings-import"),
+    path("bookings/changes/", portal.ChangesView.as_view(), name="bookings-changes"),
+    path("bookings/imports/", portal.ImportView.as_view(), name="bookings-imports"),
+    path("bookings/imports/<int:run_id>/", portal.ImportDetailView.as_view(), name="bookings-import"),
 ]

@@ -10,7 +10,8 @@ path goes on as usual; the URL patterns stay (for reverse() and the OpenAPI sche
 
 from __future__ import annotations
 
-from . import api, cowin
+from . import cowin
+from .api.citizen import citizen_beneficiaries
 
 _EXACT = {
     "/api/v2/admin/location/states": cowin.states,
@@ -20,7 +21,7 @@ _EXACT = {
     "/api/v2/appointment/sessions/public/calendarByDistrict": cowin.calendar_by_district,
     "/api/v2/appointment/sessions/public/calendarByCenter": cowin.calendar_by_center,
     "/api/v2/appointment/centers/public/findByLatLong": cowin.find_by_lat_long,
-    "/api/bookings/citizen/beneficiaries/": api.citizen_beneficiaries,
+    "/api/bookings/citizen/beneficiaries/": citizen_beneficiaries,
 }
 _DISTRICTS = "/api/v2/admin/location/districts/"
 
@@ -35,7 +36,7 @@ def fast_path(get_response):
             response = cowin.districts(request, state_id=path[len(_DISTRICTS):])
         else:
             return get_response(request)
-        if view is api.citizen_beneficiaries or response.status_code != 200:
+        if view is citizen_beneficiaries or response.status_code != 200:
             response["Cache-Control"] = "no-store"
         else:
             response["Cache-Control"] = "public, max-age=60"

@@ -65,6 +65,7 @@ NOW = "the time must be in the future (relative to now)"
 TOGETHER = "a rule on two fields together (e.g. a resolution note when `to` is resolved; from <= to)"
 ROLE = "required for this caller's role only (e.g. a district for a supervisor's position report)"
 UNIQUE = "the value must not already exist (a unique title)"
+FILE_TEXT = "an uploaded file must be UTF-8 text (no JSON Schema states what bytes a file holds)"
 # Still to do: these operations' request bodies or parameters are not yet declared field by field
 # (free-form objects or plain strings in the schema), so a schema-valid request can lack what the
 # view needs. Each is refused with a 400 and a message, never a 500; the fix is their declaration.
@@ -91,17 +92,11 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "POST /api/canned-responses/": UNIQUE,
     # The incident must exist and be open (else 404 / 409), and so must every ticket (else 404).
     "POST /api/live/incidents/{incident_id}/link/": EXISTING_ROW,
-    "GET /api/bookings/appointments/{appointment_id}/": UNDECLARED,
-    "POST /api/bookings/appointments/{appointment_id}/cancel/": UNDECLARED,
-    "POST /api/bookings/appointments/{appointment_id}/rebook/": UNDECLARED,
-    "POST /api/bookings/attach/": UNDECLARED,
-    "POST /api/bookings/citizen/appointments/{appointment_id}/cancel/": UNDECLARED,
-    "POST /api/bookings/citizen/appointments/{appointment_id}/rebook/": UNDECLARED,
-    "POST /api/bookings/citizen/otp/": UNDECLARED,
-    "POST /api/bookings/imports/": UNDECLARED,
-    "POST /api/bookings/lookup/": UNDECLARED,
-    "POST /api/bookings/registrations/": UNDECLARED,
-    "POST /api/bookings/sessions/{session_id}/move/": UNDECLARED,
+    # The district, named by its CoWIN district_id or its district_code (one of the two is needed), must exist
+    # (else 400 invalid_district_id / invalid_district_code); so must a session given, with that slot.
+    "POST /api/bookings/registrations/": EXISTING_ROW,
+    # A portal export (CoWIN JSON or CSV) is read as UTF-8 text: other bytes are refused (400 invalid_file).
+    "POST /api/bookings/imports/": FILE_TEXT,
     "GET /api/callers/": UNDECLARED,
     "POST /api/live/incidents/": UNDECLARED,
     "POST /api/reports/handover-notes/": UNDECLARED,
