@@ -20,13 +20,24 @@ from rest_framework.views import APIView
 
 from accounts import permissions
 from accounts.permissions import IsStaffRole, IsSupervisor
-from helpdesk import api
+from helpdesk import api, inputs
 from helpdesk.api import Pagination, idempotent
 from helpdesk.exceptions import Forbidden, InvalidInput, NotFound
-from tickets.models import Ticket
+from tickets.models import Priority, Ticket
 from tickets.numbers import normalise_number
 
 from . import report, selectors, services, vendor_input
+from .api_schemas import (
+    AccountabilityOut,
+    AcknowledgeOut,
+    CalendarPage,
+    ClockList,
+    EscalationPage,
+    LadderPage,
+    PolicyPage,
+    ProgressOut,
+    RotationPage,
+)
 from .models import (
     Calendar,
     CalendarWindow,
@@ -40,6 +51,8 @@ from .people import on_call_now
 from .views import report_params
 
 GENERIC = OpenApiTypes.OBJECT
+# A date, or "" for the default (the dashboards' forms send empty fields).
+DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                description="Same key + same body replays the first answer; a different body is 422.")
 CLOCK_EXAMPLE = {
@@ -73,7 +86,7 @@ def _iso(value):
 
 class TicketClocks(BaseView):
     @extend_schema(summary="A ticket's SLA clocks: due, time left or breached by, paused and why, elapsed",
-                   responses={200: GENERIC},
+                   responses={200: ClockList},
                    examples=[OpenApiExample("Breached", response_only=True, value={"results": [CLOCK_EXAMPLE]})])
     def get(self, request, number):
         ticket = self.ticket(request, number)
@@ -93,7 +106,7 @@ def _body(request, allowed: set[str]) -> dict:
 
 class TicketAcknowledge(BaseView):
     @extend_schema(summary="Acknowledge the ticket's escalations (idempotent; stops the ladder, starts the ETA clock)",
-                   parameters=[IDEMPOTENCY], request=None, responses={200: GENERIC},
+                   parameters=[IDEMPOTENCY], request=None, responses={200: AcknowledgeOut},
                    examples=[OpenApiExample("Done", response_only=True,
                                             value={"acknowledged": True, "clocks": ["resolution"]})])
     @idempotent
@@ -111,7 +124,7 @@ class TicketProgress(BaseView):
         summary="Post progress with an ETA (a missed ETA is a breach of its own)",
         parameters=[IDEMPOTENCY],
         request=inline_serializer("Progress", {"eta": serializers.DateTimeField(), "note": serializers.CharField()}),
-        responses={200: GENERIC, 400: GENERIC},
+        responses={200: ProgressOut},
         examples=[OpenApiExample("Progress", request_only=True,
                                  value={"eta": "2027-05-03T14:00:00+05:30", "note": "DB failover in progress"})],
     )
@@ -129,8 +142,18 @@ class TicketProgress(BaseView):
 
 
 # --- Configuration (read) -------------------------------------------------------------------------
-def _filtered(filterset):
-    """The filtered queryset; an invalid filter value is a 400, never silently ignored."""
+BOOLEAN = ("true", "false")
+
+
+def _filtered(filterset, exact: dict | None = None):
+    """The filtered queryset; an invalid filter value is a 400, never silently ignored: a given
+    parameter is never "" (which django-filter takes as "any"), and those in `exact` take one of
+    their values exactly (a boolean is true or false, as the schema writes it)."""
+    exact = exact or {}
+    for name in filterset.filters:
+        value = inputs.one(filterset.data, name, required=False)
+        if value is not None and (value == "" or (name in exact and value not in exact[name])):
+            raise InvalidInput(_("Invalid filter."), code="invalid_filter", field=name)
     if not filterset.is_valid():
         raise InvalidInput(_("Invalid filter."), code="invalid_filter",
                            errors={k: [str(e) for e in v] for k, v in filterset.errors.items()})
@@ -148,7 +171,7 @@ class ConfigList(APIView):
 
 
 class CalendarList(ConfigList):
-    @extend_schema(summary="Calendars (24x7 and business hours with holidays)", responses={200: GENERIC})
+    @extend_schema(summary="Calendars (24x7 and business hours with holidays)", responses={200: CalendarPage})
     def get(self, request):
         qs = Calendar.objects.order_by("name").prefetch_related(
             Prefetch("windows", queryset=CalendarWindow.objects.order_by("weekday", "opens")), "holidays")
@@ -167,11 +190,12 @@ class PolicyFilter(filters.FilterSet):
 
 class PolicyList(ConfigList):
     @extend_schema(summary="SLA policies in matching order (first match wins, then the fallback)",
-                   parameters=[OpenApiParameter("priority", str), OpenApiParameter("is_active", bool)],
-                   responses={200: GENERIC})
+                   parameters=[OpenApiParameter("priority", str, enum=Priority.values),
+                               OpenApiParameter("is_active", bool)],
+                   responses={200: PolicyPage})
     def get(self, request):
         qs = _filtered(PolicyFilter(request.query_params, queryset=Policy.objects.select_related("calendar", "ladder")
-                                    .order_by("position", "id")))
+                                    .order_by("position", "id")), exact={"is_active": BOOLEAN})
         return self.paginate(request, qs, lambda p: {
             "id": p.pk, "name": p.name, "position": p.position, "is_active": p.is_active, "is_fallback": p.is_fallback,
             "conditions": {"priority": p.priority or None, "category_id": p.category_id, "district_id": p.district_id,
@@ -185,7 +209,7 @@ class PolicyList(ConfigList):
 
 
 class LadderList(ConfigList):
-    @extend_schema(summary="Escalation ladders and their levels", responses={200: GENERIC})
+    @extend_schema(summary="Escalation ladders and their levels", responses={200: LadderPage})
     def get(self, request):
         qs = Ladder.objects.order_by("name").prefetch_related("levels")
         return self.paginate(request, qs, lambda lad: {
@@ -195,10 +219,8 @@ class LadderList(ConfigList):
 
 
 class RotationList(ConfigList):
-    @extend_schema(summary="On-call rotations (who is on call now)", responses={200: GENERIC})
+    @extend_schema(summary="On-call rotations (who is on call now)", responses={200: RotationPage})
     def get(self, request):
-        from django.utils import timezone
-
         now = timezone.now()
         qs = OnCallRotation.objects.select_related("vendor").prefetch_related("members__user").order_by("id")
 
@@ -226,12 +248,13 @@ class EscalationList(ConfigList):
 
     @extend_schema(summary="The escalation ledger: each step that fired, to whom, acknowledged when and how",
                    parameters=[OpenApiParameter("vendor", int), OpenApiParameter("acknowledged", bool),
-                               OpenApiParameter("fired_after", str)], responses={200: GENERIC})
+                               OpenApiParameter("fired_after", OpenApiTypes.DATETIME)],
+                   responses={200: EscalationPage})
     def get(self, request):
         tickets = permissions.scope_tickets(request.user, Ticket.objects.all())
         qs = _filtered(EscalationFilter(request.query_params, queryset=EscalationRecord.objects.filter(ticket__in=tickets)
                                         .select_related("ticket", "clock").prefetch_related("notices__user")
-                                        .order_by("-fired_at", "-id")))
+                                        .order_by("-fired_at", "-id")), exact={"acknowledged": BOOLEAN})
         return self.paginate(request, qs, lambda e: {
             "id": e.pk, "ticket": e.ticket.number, "clock": e.clock.kind, "cycle": e.clock.cycle, "level": e.level,
             "loop": e.loop, "vendor_id": e.vendor_id, "due_at": e.due_at.isoformat(), "fired_at": e.fired_at.isoformat(),
@@ -265,11 +288,12 @@ class Accountability(APIView):
 
     @extend_schema(
         summary="Accountability report per vendor and per person (JSON, or CSV with format=csv)",
-        parameters=[OpenApiParameter("from", str, description="YYYY-MM-DD (IST), default 6 days ago"),
-                    OpenApiParameter("to", str, description="YYYY-MM-DD (IST), inclusive, default today"),
+        parameters=[OpenApiParameter("from", DATE_OR_EMPTY, description="YYYY-MM-DD (IST), default 6 days ago"),
+                    OpenApiParameter("to", DATE_OR_EMPTY, description="YYYY-MM-DD (IST), inclusive, default today; "
+                                     "at most a year after from"),
                     OpenApiParameter("district", int, description="supervisors only; officials get their own"),
                     OpenApiParameter("format", str, enum=["json", "csv"])],
-        responses={200: GENERIC})
+        responses={200: AccountabilityOut})
     def get(self, request):
         if not (permissions.is_supervisor(request.user) or permissions.is_district_official(request.user)):
             raise NotFound(_("Not found."))

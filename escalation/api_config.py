@@ -17,10 +17,12 @@ from rest_framework.views import APIView
 from accounts.models import User, Vendor
 from accounts.permissions import IsSupervisor
 from helpdesk.api import idempotent
+from helpdesk.api.text import stripped_text
 from helpdesk.exceptions import InvalidInput, NotFound
 
 from . import api, config, oncall, people, rotations
 from .api import IDEMPOTENCY
+from .api_schemas import InstantField, LadderOut
 from .models import Ladder, OnCallRotation, RotationOverride, TargetKind
 from .people import CHANNELS
 
@@ -61,27 +63,11 @@ class LevelIn(Strict):
 
 
 class LadderIn(Strict):
-    name = serializers.CharField(max_length=100)
+    name = stripped_text(100, help_text="unique; spaces around it are dropped")
     repeat_every_minutes = serializers.IntegerField(min_value=1, max_value=10080, required=False, allow_null=True,
                                                     default=None)
     max_loops = serializers.IntegerField(min_value=1, max_value=20, required=False, default=1)
     levels = serializers.ListField(child=LevelIn(), min_length=1, max_length=20)
-
-
-class LevelOut(serializers.Serializer):
-    level = serializers.IntegerField()
-    offset_minutes = serializers.IntegerField()
-    targets = serializers.ListField(child=serializers.CharField())
-    channels = serializers.ListField(child=serializers.CharField())
-    requires_ack = serializers.BooleanField()
-
-
-class LadderOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    repeat_every_minutes = serializers.IntegerField(allow_null=True)
-    max_loops = serializers.IntegerField()
-    levels = LevelOut(many=True, source="levels.all")
 
 
 LADDER_EXAMPLE = {"name": "portal P1", "repeat_every_minutes": 60, "max_loops": 2, "levels": [
@@ -179,15 +165,15 @@ class OverrideIn(Strict):
 class OverrideOut(serializers.Serializer):
     id = serializers.IntegerField()
     user = serializers.CharField(source="user.username")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = InstantField()
+    ends_at = InstantField()
     reason = serializers.CharField()
 
 
 class ShiftOut(serializers.Serializer):
     user = serializers.CharField(allow_null=True)
-    starts_at = serializers.DateTimeField(allow_null=True)
-    ends_at = serializers.DateTimeField()
+    starts_at = InstantField(allow_null=True)
+    ends_at = InstantField()
     override = serializers.BooleanField()
 
 
@@ -195,7 +181,7 @@ class RotationOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     vendor = serializers.CharField(source="vendor.code")
-    starts_at = serializers.DateTimeField()
+    starts_at = InstantField()
     shift_hours = serializers.IntegerField()
     is_active = serializers.BooleanField()
     members = serializers.SerializerMethodField()

@@ -97,13 +97,27 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "POST /api/bookings/registrations/": EXISTING_ROW,
     # A portal export (CoWIN JSON or CSV) is read as UTF-8 text: other bytes are refused (400 invalid_file).
     "POST /api/bookings/imports/": FILE_TEXT,
+    # Components, districts and tickets named must exist (400 / 404); and a public incident (the
+    # default) needs body_en and body_hi, its first update (a rule on `public` and both together).
+    "POST /api/live/incidents/": EXISTING_ROW,
+    # ?district= must name an existing district's code.
+    "GET /api/live/status/": EXISTING_ROW,
+    # A level that reaches people needs a channel (none only for webhook-only levels); level numbers
+    # unique, offsets not decreasing with the level; repeat_every_minutes when max_loops > 1.
+    "POST /api/sla/ladders/": TOGETHER,
+    "PUT /api/sla/ladders/{id}/": TOGETHER,
+    # The vendor (code) and every member (username) must exist.
+    "POST /api/sla/rotations/": EXISTING_ROW,
+    # The calendar, category, district, ladder and vendor named must exist (as for POST).
+    "PATCH /api/sla/policies/{id}/": EXISTING_ROW,
+    # ?vendor= must name an existing vendor.
+    "GET /api/sla/escalations/": EXISTING_ROW,
+    # from <= to, at most a year apart, each a date that exists; ?district= an existing district.
+    "GET /api/sla/accountability/": TOGETHER,
     "GET /api/callers/": UNDECLARED,
-    "POST /api/live/incidents/": UNDECLARED,
     "POST /api/reports/handover-notes/": UNDECLARED,
     "POST /api/public/tickets/status/": UNDECLARED,
     "POST /api/public/tickets/{number}/{secret}/": UNDECLARED,
-    "POST /api/sla/ladders/": UNDECLARED,
-    "PUT /api/sla/ladders/{id}/": UNDECLARED,
     "POST /api/sms/inbound/": UNDECLARED,
     "POST /api/tickets/bulk/": UNDECLARED,
     "POST /api/tickets/{number}/category/": UNDECLARED,
