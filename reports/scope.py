@@ -23,6 +23,9 @@ DEFAULT_PERIOD_DAYS = 7
 MAX_PERIOD_DAYS = 400
 DEFAULT_SHIFT_HOURS = 8
 MAX_SHIFT_HOURS = 24
+# The first day a report may be about (the programme's records start in 2021). Earlier dates are
+# refused: they describe nothing, and near year 1 the window arithmetic leaves the calendar.
+EARLIEST_DAY = dt.date(2021, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,13 @@ def _date_param(params, name: str) -> dt.date | None:
     if raw is None or raw == "":
         return None
     try:
-        return validation.iso_date(raw)
+        value = validation.iso_date(raw)
     except InvalidInput as error:
         raise InvalidInput(error.detail, code="invalid_date", field=name) from None
+    if value < EARLIEST_DAY:
+        raise InvalidInput(_("Reports start on %(day)s.") % {"day": EARLIEST_DAY.isoformat()},
+                           code="invalid_date", field=name)
+    return value
 
 
 def resolve_period(params, *, default_days: int = DEFAULT_PERIOD_DAYS) -> Period:
@@ -157,7 +164,7 @@ def resolve_month(params) -> Period:
     if len(raw) != 7 or raw[4] != "-" or not (raw[:4] + raw[5:]).isascii() or not (raw[:4] + raw[5:]).isdigit():
         raise InvalidInput(_("Months are written yyyy-mm."), code="invalid_month", field="month")
     year, month = int(raw[:4]), int(raw[5:])
-    if not (1 <= month <= 12) or year < 2021:
+    if not (1 <= month <= 12) or year < EARLIEST_DAY.year:
         raise InvalidInput(_("That month does not exist."), code="invalid_month", field="month")
     if (year, month) > (today.year, today.month):
         raise InvalidInput(_("The month cannot be in the future."), code="invalid_month", field="month")
@@ -186,4 +193,7 @@ def resolve_shift(params) -> Period:
             raise InvalidInput(_("Times are written yyyy-mm-ddThh:mm."), code="invalid_time", field="end") from None
         if end > now + dt.timedelta(minutes=1):
             raise InvalidInput(_("The shift cannot end in the future."), code="invalid_time", field="end")
+        if end.date() < EARLIEST_DAY:
+            raise InvalidInput(_("Reports start on %(day)s.") % {"day": EARLIEST_DAY.isoformat()},
+                               code="invalid_time", field="end")
     return Period(start=end - dt.timedelta(hours=hours), end=end)

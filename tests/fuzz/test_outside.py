@@ -62,6 +62,7 @@ INPUT_RULE_CHECKS = ("positive_data_acceptance", "negative_data_rejection")
 DATE_WINDOW = "the date must be from yesterday to 30 days ahead (CoWIN's window; relative to today)"
 EXISTING_ROW = "the value must name a row that exists (a district, user, OTP transaction, reference)"
 NOW = "the time must be in the future (relative to now)"
+PAST = "the time must not be in the future (relative to now: a report is about what has happened)"
 TOGETHER = "a rule on two fields together (e.g. a resolution note when `to` is resolved; from <= to)"
 ROLE = "required for this caller's role only (e.g. a district for a supervisor's position report)"
 UNIQUE = "the value must not already exist (a unique title)"
@@ -87,6 +88,8 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "POST /api/sla/rotations/{id}/overrides/": TOGETHER,
     "PUT /api/sla/rotations/{id}/": TOGETHER,
     "POST /api/tickets/{number}/transition/": TOGETHER,
+    # A supervisor's or an agent's position report names a district (a district official's is their
+    # own); and the period's rules below.
     "GET /api/reports/position/": ROLE,
     "GET /api/reports/position.csv": ROLE,
     "POST /api/canned-responses/": UNIQUE,
@@ -115,7 +118,6 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     # from <= to, at most a year apart, each a date that exists; ?district= an existing district.
     "GET /api/sla/accountability/": TOGETHER,
     "GET /api/callers/": UNDECLARED,
-    "POST /api/reports/handover-notes/": UNDECLARED,
     "POST /api/public/tickets/status/": UNDECLARED,
     "POST /api/public/tickets/{number}/{secret}/": UNDECLARED,
     "POST /api/sms/inbound/": UNDECLARED,
@@ -127,9 +129,21 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "POST /api/tickets/{number}/merge/": UNDECLARED,
     "POST /api/tickets/{number}/tags/": UNDECLARED,
 }.items()}
-# An empty `from` or `to` means the default period (the last 7 days), as the dashboards' forms send it.
-KNOWN_INPUT_RULES.update({("negative_data_rejection", f"GET /api/reports/{name}"): "empty from/to: the default period"
-                          for name in ("vendor/", "vendor.csv")})
+# The reports' period (reports/scope.py resolve_period): `from` <= `to`, at most 400 days, and `to`
+# no later than tomorrow (IST), relative to each other and to today. The ticket export's
+# categories must exist too.
+KNOWN_INPUT_RULES.update({("positive_data_acceptance", f"GET /api/reports/{name}{twin}"): TOGETHER
+                          for name in ("sla", "response-times", "districts", "categories", "vendor", "ratings",
+                                       "tickets") for twin in ("/", ".csv")})
+# The shift handover's `end` (resolve_shift) must not be in the future.
+KNOWN_INPUT_RULES.update({("positive_data_acceptance", f"GET /api/reports/{name}{twin}"): PAST
+                          for name in ("shift-opened", "shift-closed", "shift-pending", "shift-breaches",
+                                       "shift-notes") for twin in ("/", ".csv")})
+KNOWN_INPUT_RULES.update({
+    ("positive_data_acceptance", "GET /api/reports/shift/"): PAST,
+    # A handover note's `ticket` must name a ticket that exists.
+    ("positive_data_acceptance", "POST /api/reports/handover-notes/"): EXISTING_ROW,
+})
 
 PRODUCTION = {
     "HELPDESK_ENV": "production", "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),

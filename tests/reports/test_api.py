@@ -61,7 +61,7 @@ def test_ticket_export_applies_the_filters(known, desk):
 def test_ticket_json_is_cursor_paginated(known, desk):
     from rest_framework.pagination import CursorPagination  # noqa: F401
 
-    from reports.api import TicketCursor
+    from reports.api.export import TicketCursor
 
     TicketCursor.page_size = 4
     try:
