@@ -8,6 +8,7 @@ import json
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -36,7 +37,7 @@ class OtpRequestView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG_CITIZEN, request=requests.OtpSend, responses={200: schemas.OtpSent},
+    @extend_schema(tags=TAG_CITIZEN, request=requests.OtpSend, responses={200: schemas.OtpSent, 429: OpenApiTypes.OBJECT},
                    summary="Send an OTP to a registered mobile",
                    description="Always answers the same shape: it never reveals whether the mobile is registered. "
                                "429 with Retry-After past the per-IP, per-mobile or resend limits.",
@@ -56,8 +57,11 @@ class OtpConfirmView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG_CITIZEN, request=requests.OtpConfirm, responses={200: schemas.CitizenLogin},
+    @extend_schema(tags=TAG_CITIZEN, request=requests.OtpConfirm,
+                   responses={200: schemas.CitizenLogin, 429: OpenApiTypes.OBJECT},
                    summary="Confirm the OTP; returns a bearer token valid 15 minutes",
+                   description="429 past the per-IP limit, or after too many wrong codes for one txnId "
+                               "(otp_attempts_exceeded: ask for a new OTP).",
                    examples=[OpenApiExample("request", value={"txnId": "3f0e2b1c-5d4a-4e8f-9a7b-1c2d3e4f5a6b", "otp": "123456"}, request_only=True),
                              OpenApiExample("response", value={"token": "…", "expires_in": 900}, response_only=True)])
     def post(self, request):

@@ -3,7 +3,7 @@ of portal exports (supervisors)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,8 +23,7 @@ class ChangesView(APIView):
     permission_classes = [IsDesk]
 
     @extend_schema(tags=TAG_PORTAL, summary="Changes made in the helpdesk since a cursor",
-                   parameters=[OpenApiParameter("since", int, description="last id seen (0 for all)"),
-                               OpenApiParameter("limit", int, description="1..1000, default 500")],
+                   parameters=[requests.ChangesQuery],
                    examples=[OpenApiExample("response", response_only=True, value={
                        "changes": [{"id": 1, "kind": "appointment.rescheduled", "reference_id": "12345678901234",
                                     "appointment_id": "3f0e2b1c-5d4a-4e8f-9a7b-1c2d3e4f5a6b",
@@ -33,8 +32,9 @@ class ChangesView(APIView):
                    responses={200: schemas.Changes})
     def get(self, request):
         raw_since = inputs.one(request.query_params, "since", required=False)
-        since = 0 if raw_since in (None, "0") else inputs.integer(raw_since, "since", allow_text=True)
-        limit = inputs.integer(inputs.one(request.query_params, "limit", required=False) or "500", "limit", maximum=1000, allow_text=True)
+        since = 0 if raw_since is None else inputs.integer(raw_since, "since", minimum=0, allow_text=True)
+        raw_limit = inputs.one(request.query_params, "limit", required=False)
+        limit = 500 if raw_limit is None else inputs.integer(raw_limit, "limit", maximum=1000, allow_text=True)
         changes = selectors.changes_since(since=since, limit=limit)
         return Response({"changes": changes, "next": changes[-1]["id"] if changes else since,
                          "has_more": len(changes) == limit})
@@ -52,8 +52,8 @@ class ImportView(APIView):
             raise InvalidInput("Unknown fields: " + ", ".join(unknown) + ".", code="unknown_fields", fields=unknown)
         upload = request.FILES.get("file")
         kind = inputs.text(request.data.get("kind"), "kind", max_len=20, required=True)
-        if upload is None:
-            raise InvalidInput("Attach a file.", code="missing_file", field="file")
+        if upload is None or not upload.size:
+            raise InvalidInput("Attach a file (an empty one has nothing to import).", code="missing_file", field="file")
         run = import_start(kind=kind, filename=upload.name, raw=upload.read(), user=request.user)
         return Response(import_run_dict(run), status=202)
 

@@ -25,6 +25,11 @@ UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 # A day that exists, written dd-mm-yyyy, in 2000-2099 (every year divisible by 4 is a leap year).
 DAY = ("^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])|(?:29|30)-(?:0[13-9]|1[0-2])|31-(?:0[13578]|1[02]))"
        "-20[0-9]{2}$|^29-02-20(?:[02468][048]|[13579][26])$")
+# Any day that exists, written dd-mm-yyyy, years 0001-9999 (the Gregorian leap years).
+_DAY_MONTH = ("(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])|(?:29|30)-(?:0[13-9]|1[0-2])"
+              "|31-(?:0[13578]|1[02]))")
+ANY_DAY = (f"^(?!.*-0000$)(?:{_DAY_MONTH}-[0-9]{{4}}"
+           "|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00))$")
 # The two vaccines, in any letter case (the view upper-cases them).
 VACCINE_ANY_CASE = "^(?:[Cc][Oo][Vv][Ii][Ss][Hh][Ii][Ee][Ll][Dd]|[Cc][Oo][Vv][Aa][Xx][Ii][Nn])$"
 REASON_MAX = 300
@@ -128,6 +133,17 @@ class ManualRegistration(s.Serializer):
 class ImportUpload(s.Serializer):
     file = s.FileField(help_text="a CoWIN JSON export or a CSV (by its name: .csv), UTF-8")
     kind = s.ChoiceField(list(KINDS))
+
+
+class SessionListQuery(s.Serializer):
+    date = s.RegexField(ANY_DAY, required=False, allow_blank=True, help_text="dd-mm-yyyy (empty: every date)")
+    center_id = s.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    page = s.IntegerField(required=False)
+
+
+class ChangesQuery(s.Serializer):
+    since = s.IntegerField(min_value=0, max_value=MAX_INT, required=False, help_text="last id seen (0 for all)")
+    limit = s.IntegerField(min_value=1, max_value=1000, required=False, help_text="default 500")
 
 
 APPOINTMENT_REASON = OpenApiParameter("reason", str, required=True, enum=LookupReason.values,

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsDeskOrDistrict
-from helpdesk import validation
+from helpdesk import inputs, validation
 from helpdesk.api import Pagination, idempotent
 from helpdesk.exceptions import InvalidInput
 
@@ -22,10 +22,10 @@ class SessionListView(APIView):
     permission_classes = [IsDeskOrDistrict]
 
     @extend_schema(tags=TAG_DESK, summary="Sessions (district officials: their district only), paginated",
-                   parameters=[OpenApiParameter("date", str, description="dd-mm-yyyy"),
-                               OpenApiParameter("center_id", int), OpenApiParameter("page", int)],
-                   responses={200: schemas.StaffSessionPage})
+                   parameters=[requests.SessionListQuery], responses={200: schemas.StaffSessionPage})
     def get(self, request):
+        if inputs.one(request.query_params, "center_id", required=False) == "":
+            raise InvalidInput("center_id must be a whole number.", code="invalid_center_id", field="center_id")
         filterset = SessionFilter(request.query_params, queryset=selectors.sessions_for_staff(request.user))
         if not filterset.is_valid():
             raise InvalidInput("Invalid filter.", code="invalid_filter", errors=filterset.errors)

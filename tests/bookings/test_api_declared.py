@@ -5,6 +5,7 @@ with a 400 naming the field; the schema's bounds are the services' own."""
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bookings.api.requests import ManualRegistration
 from helpdesk.validation import today_ist
@@ -77,3 +78,45 @@ def test_the_registration_schema_states_the_birth_years_the_service_takes():
     field = ManualRegistration().get_fields()["birth_year"]
     year = today_ist().year
     assert (field.min_value, field.max_value) == (year - 120, year - 12)
+
+
+@pytest.mark.parametrize("query", [{"center_id": "1.5"}, {"center_id": "-3"}, {"center_id": "1e3"}, {"center_id": ""},
+                                   {"center_id": " 7"}, {"date": " 01-12-2026"}, {"date": "29-02-2027"}])
+def test_the_session_list_filters_are_parsed_as_declared(staff, query):
+    response = staff.get("/api/bookings/sessions/", query)
+    assert response.status_code == 400, (query, response.content)
+
+
+def test_the_session_list_filters_by_centre_and_day(staff):
+    session = SessionFactory(date=day(2))
+    wanted = {"center_id": str(session.centre.center_id), "date": session.date.strftime("%d-%m-%Y")}
+    body = staff.get("/api/bookings/sessions/", wanted).json()
+    assert [row["session_id"] for row in body["results"]] == [str(session.session_id)]
+    assert staff.get("/api/bookings/sessions/", {"date": ""}).status_code == 200
+
+
+def test_the_change_feed_cursor_takes_what_the_schema_declares(client, agent):
+    client.force_login(agent)
+    assert client.get("/api/bookings/changes/", {"since": "00"}).json()["next"] == 0
+    assert client.get("/api/bookings/changes/", {"since": str(2**53 - 1)}).status_code == 200
+    for query in ({"since": str(2**53)}, {"since": ""}, {"limit": ""}, {"limit": "1001"}):
+        assert client.get("/api/bookings/changes/", query).status_code == 400, query
+
+
+@pytest.mark.parametrize("fields,code", [
+    ({"kind": "centres", "file": b""}, "missing_file"),
+    ({"kind": "centres", "file": b"\xff\xfe{}"}, "invalid_file"),
+    ({"kind": " centres", "file": b"[]"}, "invalid_kind"),
+    ({"kind": "centres", "file": b"[]", "note": "x"}, "unknown_fields"),
+])
+def test_a_portal_upload_is_refused_unless_as_declared(client, supervisor, fields, code):
+    client.force_login(supervisor)
+    data = {name: SimpleUploadedFile("export.json", value) if name == "file" else value for name, value in fields.items()}
+    response = client.post("/api/bookings/imports/", data)
+    assert response.status_code == 400 and response.json()["code"] == code, response.content
+
+
+def test_a_portal_upload_is_queued(client, supervisor):
+    client.force_login(supervisor)
+    response = client.post("/api/bookings/imports/", {"kind": "centres", "file": SimpleUploadedFile("e.json", b"[]")})
+    assert response.status_code == 202 and response.json()["status"] == "pending", response.content

@@ -98,6 +98,12 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     # The district, named by its CoWIN district_id or its district_code (one of the two is needed), must exist
     # (else 400 invalid_district_id / invalid_district_code); so must a session given, with that slot.
     "POST /api/bookings/registrations/": EXISTING_ROW,
+    # A rebooking's target session (an id the fuzz may take from a listing) must exist, be published, be
+    # from tomorrow up to 7 days ahead, offer the slot and suit the beneficiary (else 404, 400 or 422).
+    "POST /api/bookings/appointments/{appointment_id}/rebook/": EXISTING_ROW,
+    "POST /api/bookings/citizen/appointments/{appointment_id}/rebook/": EXISTING_ROW,
+    # A session moves to a date from tomorrow up to 30 days ahead (400 outside_window), not its own (422).
+    "POST /api/bookings/sessions/{session_id}/move/": DATE_WINDOW,
     # A portal export (CoWIN JSON or CSV) is read as UTF-8 text: other bytes are refused (400 invalid_file).
     "POST /api/bookings/imports/": FILE_TEXT,
     # Components, districts and tickets named must exist (400 / 404); and a public incident (the
