@@ -19,6 +19,7 @@ from .representation import status_snapshot
 from .schemas import EventPage, StatusOut
 
 CURSOR = {"type": "integer", "minimum": 0, "maximum": inputs.MAX_INT}
+PAGE_SIZE = {"type": "integer", "minimum": 1, "maximum": inputs.MAX_INT}
 
 
 class StatusView(BaseView):
@@ -59,7 +60,7 @@ class EventsView(BaseView):
         parameters=[
             OpenApiParameter("since", CURSOR, description="last event id the client saw (0: from start)"),
             OpenApiParameter("ticket", CURSOR, description="only this ticket's events"),
-            OpenApiParameter("page_size", int, description="at most 200 (more: 200; not a number: 50)"),
+            OpenApiParameter("page_size", PAGE_SIZE, description="default 50; more than 200 gives 200"),
         ],
         responses={200: EventPage},
         examples=[OpenApiExample("events", value={"count": 1, "next": None, "previous": None, "cursor": 42,
@@ -75,6 +76,8 @@ class EventsView(BaseView):
     def get(self, request):
         since = parsing.query_int(request, "since", 0)
         ticket_id = parsing.query_int(request, "ticket")
+        # Pagination would take a page_size that is not a number as the default: refused instead.
+        inputs.query_int(request.query_params, "page_size", minimum=1)
         events = selectors.events_since(user=request.user, since=since, ticket_id=ticket_id)
         paginator = Pagination()
         page = paginator.paginate_queryset(events, request, view=self)

@@ -111,6 +111,8 @@ KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", la
     "POST /api/live/incidents/": EXISTING_ROW,
     # ?district= must name an existing district's code.
     "GET /api/live/status/": EXISTING_ROW,
+    # body_en and body_hi together or neither (with both, a public update is posted too).
+    "POST /api/live/incidents/{incident_id}/transition/": TOGETHER,
     # A level that reaches people needs a channel (none only for webhook-only levels); level numbers
     # unique, offsets not decreasing with the level; repeat_every_minutes when max_loops > 1.
     "POST /api/sla/ladders/": TOGETHER,

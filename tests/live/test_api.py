@@ -169,7 +169,8 @@ def test_events_snapshot_since_cursor_is_scoped(client, make_user, agent, make_t
 
 
 @pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "since=%D9%A1", "since=1&since=2",
-                                   "since=" + "9" * 30, "ticket=x"])
+                                   "since=" + "9" * 30, "ticket=x",
+                                   "page_size=null", "page_size=0"])
 def test_events_bad_cursor_is_400(client, agent, query):
     client.force_login(agent)
     assert client.get(f"/api/live/events/?{query}").status_code == 400
