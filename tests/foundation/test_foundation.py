@@ -142,7 +142,7 @@ def test_seed_demo_is_idempotent():
 def test_a_database_outage_during_an_api_request_is_a_503_to_retry(client, monkeypatch, make_user):
     from django.db import OperationalError
 
-    from tickets.api import views as ticket_views
+    from tickets.api import tickets as ticket_views
 
     client.force_login(make_user("agent"))
 

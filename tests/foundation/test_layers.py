@@ -105,7 +105,7 @@ def test_beat_schedule_names_registered_tasks(settings):
 # Modules of the apps stay small enough to read in one sitting (STYLE.md). Settings are one
 # module by Django's convention. Still to do (issue #11): the others listed, to be split.
 MAX_MODULE_LINES = 400
-LONG_MODULES_LEFT = {"helpdesk/settings.py", "tickets/api/views.py", "tickets/services.py"}
+LONG_MODULES_LEFT = {"helpdesk/settings.py"}
 
 
 def test_modules_stay_under_the_line_limit():

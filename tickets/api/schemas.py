@@ -151,3 +151,46 @@ class CallerLookupOut(s.Serializer):
     matched_by = s.CharField(help_text="mobile, number or reference")
     open = s.ListField(child=s.CharField(), help_text="numbers of the open tickets among the results")
     results = TicketOut(many=True)
+
+
+class BulkResultOut(s.Serializer):
+    number = s.CharField()
+    ok = s.BooleanField()
+    code = s.CharField(help_text="ok, or why this ticket was refused (e.g. not_found, invalid_transition)")
+    detail = s.CharField(allow_blank=True)
+
+
+class TicketBulkOut(s.Serializer):
+    action = s.CharField()
+    ok = s.IntegerField(help_text="tickets changed")
+    refused = s.IntegerField(help_text="tickets refused, each with its reason in results")
+    results = BulkResultOut(many=True)
+
+
+class SavedViewOut(s.Serializer):
+    key = s.CharField(help_text="the `view` parameter of GET /api/tickets/: a built-in view or team-<id>")
+    label = s.CharField()
+    team = s.BooleanField()
+    filters = s.DictField(help_text="the list parameters the view applies (a team view's)")
+
+
+class SavedViewList(s.Serializer):
+    results = SavedViewOut(many=True)
+
+
+class CannedResponseOut(s.Serializer):
+    id = s.IntegerField()
+    title = s.CharField()
+    body_en = s.CharField(allow_blank=True)
+    body_hi = s.CharField(allow_blank=True)
+    is_active = s.BooleanField()
+    usage_count = s.IntegerField()
+    last_used_at = s.DateTimeField(allow_null=True)
+
+
+class CannedResponseList(s.Serializer):
+    results = CannedResponseOut(many=True)
+
+
+class TagsOut(s.Serializer):
+    tags = s.ListField(child=s.CharField())

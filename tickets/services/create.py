@@ -1,0 +1,147 @@
+"""Opening a ticket: the one creation path, and the repeat caller attached to their open ticket."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from accounts.models import District
+from helpdesk import metrics
+from helpdesk.exceptions import Conflict, InvalidInput
+
+from ..models import OPEN_STATUSES, Category, Channel, Comment, Priority, RequesterKind, Ticket
+from ..notifications import notify_chased, notify_created
+from ..numbers import new_number
+from .base import Actor, _author_kind, _Changes, _lock, hash_secret
+
+
+def find_open_duplicate(*, mobile: str, category: Category) -> int | None:
+    """The id of the caller's oldest open ticket in `category`, if any (the id only: the caller
+    locks and reads the row itself)."""
+    if not mobile:
+        return None
+    return (
+        Ticket.objects.filter(requester_mobile=mobile, category=category, status__in=OPEN_STATUSES)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _serialise_caller(mobile: str, category: Category) -> None:
+    """Two simultaneous complaints from one mobile in one category (a caller on the phone while
+    their web form is submitted) must not both open a ticket: on PostgreSQL a transaction-scoped
+    advisory lock on (mobile, category) makes the second wait and then find the first's ticket.
+    SQLite serialises writers anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ticket-caller:{mobile}:{category.pk}"])
+
+
+@dataclass
+class CreateResult:
+    ticket: Ticket
+    created: bool
+    secret: str = ""  # the status-link secret, only when a new ticket was created
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    district: District,
+    category: Category,
+    description: str,
+    requester_kind: str,
+    channel: str,
+    actor: Actor,
+    priority: str | None = None,
+    subject: str = "",
+    requester_name: str = "",
+    requester_mobile: str = "",
+    requester_language: str = "en",
+    registration_reference: str = "",
+    attach_to_open: bool = True,
+    notify: bool = True,
+) -> CreateResult:
+    """The one creation path (citizen form, district form, agent console, API, SMS).
+
+    A repeat caller (same mobile, an open ticket in the same category) is attached to the open
+    ticket: the text becomes a comment and `chased_count` goes up, unless attach_to_open=False.
+    Guarantees a `created` event (or `chased` on the existing ticket). Locks the existing
+    ticket when attaching, and (PostgreSQL) an advisory lock on (mobile, category) so that two
+    simultaneous complaints from one caller give one ticket. A new ticket with a requester mobile queues (notify=True) one SMS
+    with the ticket number and the secret status link, through the outbox (sent on commit).
+    """
+    if requester_kind not in RequesterKind.values:
+        raise InvalidInput(_("Unknown requester kind."), code="invalid_requester_kind")
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel."), code="invalid_channel")
+    if priority is not None and priority not in Priority.values:
+        raise InvalidInput(_("Priority is one of P1, P2, P3, P4."), code="invalid_priority")
+    if not description or not description.strip():
+        raise InvalidInput(_("Describe the problem."), code="invalid_description", field="description")
+
+    if attach_to_open and requester_mobile:
+        _serialise_caller(requester_mobile, category)
+        existing = find_open_duplicate(mobile=requester_mobile, category=category)
+        if existing is not None:
+            ticket = _lock(existing)
+            if ticket.status in OPEN_STATUSES:
+                ticket.chased_count = F("chased_count") + 1
+                changes = _Changes(ticket, actor)
+                comment = Comment.objects.create(
+                    ticket=ticket, author=actor.user, author_kind=_author_kind(actor, requester_kind),
+                    is_public=False, channel=channel, body=description,
+                )
+                changes.add("chased", payload={"comment_id": comment.pk, "channel": channel})
+                changes.commit(update_fields=["chased_count"])
+                if notify and actor.user is None:
+                    notify_chased(ticket, comment)
+                return CreateResult(ticket=ticket, created=False)
+
+    secret = secrets.token_urlsafe(18)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                ticket = Ticket.objects.create(
+                    number=new_number(),
+                    requester_kind=requester_kind,
+                    channel=channel,
+                    district=district,
+                    category=category,
+                    priority=priority or category.default_priority,
+                    subject=subject[:200],
+                    description=description,
+                    requester_name=requester_name,
+                    requester_mobile=requester_mobile,
+                    requester_language=requester_language if requester_language in ("en", "hi") else "en",
+                    registration_reference=registration_reference,
+                    created_by=actor.user,
+                    secret_hash=hash_secret(secret),
+                )
+            break
+        except IntegrityError as exc:
+            if "number" not in str(exc):
+                raise
+    else:  # pragma: no cover - 5 collisions in a 2.8e11 space
+        raise Conflict(_("Could not allocate a ticket number; try again."))
+    # Listeners may skip what a ticket this young cannot have (escalations, an SLA row).
+    ticket.created_in_transaction = True
+    changes = _Changes(ticket, actor)
+    changes.add(
+        "created",
+        to_value=ticket.status,
+        payload={"channel": channel, "priority": ticket.priority, "category": category.code,
+                 "district_id": district.pk, "requester_kind": requester_kind},
+        is_public=True,
+    )
+    changes.commit()
+    metrics.ticket_created(channel)
+    if notify and ticket.requester_mobile:
+        notify_created(ticket, secret)
+    return CreateResult(ticket=ticket, created=True, secret=secret)
