@@ -59,8 +59,14 @@ def test_agent_phone_journey(desk_api, agent, raipur, supervisor):
     r = desk_api.post(url + "transition/", {"to": "resolved", "note": "OTP route switched"}, format="json")
     assert r.json()["status"] == "resolved"
 
-    kinds = [e["kind"] for e in desk_api.get(url + "events/").json()["results"]]
+    events = desk_api.get(url + "events/").json()["results"]
+    kinds = [e["kind"] for e in events]
     assert kinds[0] == "created"
+    later = desk_api.get(url + f"events/?after={events[-2]['id']}").json()["results"]
+    assert [e["id"] for e in later] == [events[-1]["id"]]
+    for bad in ("abc", "-1", "", "1.5"):  # refused with a message, no longer read as "all"
+        r = desk_api.get(url + f"events/?after={bad}")
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_after" if bad else "missing_after"), bad
     for kind in ("chased", "comment", "priority_changed", "category_changed", "assigned", "status_changed",
                  "contacted", "first_response", "registration_attached", "incident_linked"):
         assert kind in kinds

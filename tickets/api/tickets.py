@@ -128,12 +128,12 @@ class TicketComments(StaffView):
 
 class TicketEvents(StaffView):
     @extend_schema(summary="The ticket's timeline (append-only events)",
-                   parameters=[OpenApiParameter("after", int, description="only events with a larger id")],
+                   parameters=[OpenApiParameter("after", {"type": "integer", "minimum": 0, "maximum": inputs.MAX_INT},
+                                                description="only events with a larger id (0: all)")],
                    responses={200: schemas.EventList})
     def get(self, request, number):
         ticket = self.ticket(request, number)
-        raw = request.query_params.get("after", "0")
-        after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else 0
+        after = inputs.query_int(request.query_params, "after", default=0, minimum=0)
         return Response({"results": [event_dict(e) for e in selectors.ticket_events(ticket, after_id=after)]})
 
 
