@@ -484,6 +484,7 @@ SPECTACULAR_SETTINGS = {
         # One name per choice set, so `check --deploy` stays clean (drf_spectacular.W001).
         "IncidentStatusEnum": "live.models.IncidentStatus.values",
         "ComponentStatusEnum": "live.models.ComponentStatus.values",
+        "TicketChannelEnum": "tickets.models.Channel.values",
     },
 }
 
