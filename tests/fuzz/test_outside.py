@@ -72,10 +72,6 @@ FILE_TEXT = "an uploaded file must be UTF-8 text (no JSON Schema states what byt
 # with another request (a short key such as "0" comes up often); that is refused (422) by design, as
 # the key promises one request. Known when every refusal of the operation's valid data is this one.
 IDEMPOTENCY_KEY_REUSED = "the Idempotency-Key was used before with another request (an earlier one of the run)"
-# Still to do: these operations' request bodies or parameters are not yet declared field by field
-# (free-form objects or plain strings in the schema), so a schema-valid request can lack what the
-# view needs. Each is refused with a 400 and a message, never a 500; the fix is their declaration.
-UNDECLARED = "request fields not declared yet (free-form in the schema)"
 KNOWN_INPUT_RULES: dict[tuple[str, str], str] = {("positive_data_acceptance", label): reason for label, reason in {
     "GET /api/v2/appointment/sessions/public/calendarByCenter": DATE_WINDOW,
     "GET /api/v2/appointment/sessions/public/calendarByPin": DATE_WINDOW,
