@@ -276,6 +276,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # The sweep fires due warnings, breaches and ladder steps; the retry job re-sends failed
 # notifications with backoff and reclaims sends whose worker died.
 OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)
+# A new ticket's receipt SMS waits at most this long in its web process for others to share one
+# Celery message (helpdesk.queue); during a surge one message per window instead of per ticket.
+OUTBOX_BATCH_SECONDS = float(os.environ.get("OUTBOX_BATCH_SECONDS", "0.25"))
 CELERY_BEAT_SCHEDULE["escalation-sweep"] = {"task": "escalation.tasks.sweep", "schedule": float(SLA_SWEEP_SECONDS)}
 CELERY_BEAT_SCHEDULE["notifications-outbox-retry"] = {"task": "notifications.tasks.outbox_retry",
                                                    "schedule": float(OUTBOX_RETRY_SECONDS)}
@@ -304,6 +307,9 @@ SPIKE_MIN_COUNT = env_int("SPIKE_MIN_COUNT", 5)
 SPIKE_FACTOR = float(os.environ.get("SPIKE_FACTOR", "3"))
 SPIKE_BASELINE_HOURS = env_int("SPIKE_BASELINE_HOURS", 24)
 SPIKE_STATEWIDE_MIN_DISTRICTS = env_int("SPIKE_STATEWIDE_MIN_DISTRICTS", 2)
+# Each scope is checked at most once per this many seconds by all workers together (then once
+# more for what arrived meanwhile); 0 checks every scope of every batch.
+SPIKE_CHECK_SECONDS = env_int("SPIKE_CHECK_SECONDS", 5)
 # Minutes between public updates of an open incident, by severity; a warning this many minutes
 # before the due time.
 INCIDENT_CADENCE_MINUTES = {

@@ -11,4 +11,4 @@ class LiveConfig(AppConfig):
 
         from .events import on_ticket_events
 
-        hooks.subscribe(on_ticket_events)
+        hooks.subscribe(on_ticket_events, first=True)

@@ -32,21 +32,30 @@ BACKLOG_WARNING = 100
 
 
 async def _send_all(layer, groups: list[str], message: dict) -> None:
-    """Number the event in each of its groups (live.sequence), then send it to all of them at
-    once. A failure is logged, never raised: the clients notice the hole in the numbers (or the
-    dropped socket) and resync from the database."""
+    """Number the event(s) in each of its groups (live.sequence), then send them to all of the
+    groups at once. A message is one event (`live.event`) or the events of one commit for one
+    ticket (`live.events`, in order: one layer message per group instead of one per event; the
+    consumers forward each event as its own frame). A failure is logged, never raised: the
+    clients notice the hole in the numbers (or the dropped socket) and resync from the database."""
     if not groups:
         return
-    event = message["event"]
+    events = message["events"] if "events" in message else [message["event"]]
     try:
-        seqs = await sequences().next(groups)
+        last = await sequences().next(groups, count=len(events))
     except Exception:  # Redis down: nothing can be sent either
-        log.warning("live broadcast of %s: no sequence numbers", event.get("type"), exc_info=True)
+        log.warning("live broadcast of %s: no sequence numbers", events[0].get("type"), exc_info=True)
         return
+
+    def numbered(group: str) -> dict:
+        first = last[group] - len(events) + 1
+        out = [{**event, "group": group, "seq": first + i} for i, event in enumerate(events)]
+        if "events" in message:
+            return {**message, "events": out}
+        return {**message, "event": out[0]}
 
     async def one(group: str) -> None:
         try:
-            await layer.group_send(group, {**message, "event": {**event, "group": group, "seq": seqs[group]}})
+            await layer.group_send(group, numbered(group))
         except Exception:
             log.warning("live broadcast to %s failed", group, exc_info=True)
 
@@ -107,13 +116,20 @@ class _Sender:
 _sender = _Sender()
 
 
-def send_now(groups: Iterable[str], event: dict[str, Any]) -> None:
-    """Send immediately (use only outside a transaction). A channel-layer outage is logged, not
-    raised: live events are hints, the database already holds the truth."""
+def send_now(groups: Iterable[str], event: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Send immediately (use only outside a transaction); `event` may be a list of events, sent
+    in order as one message per group. A channel-layer outage is logged, not raised: live events
+    are hints, the database already holds the truth."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "live.event", "event": event}
+    if isinstance(event, list):
+        if not event:
+            return
+        message = {"type": "live.events", "events": event} if len(event) > 1 else {"type": "live.event",
+                                                                                  "event": event[0]}
+    else:
+        message = {"type": "live.event", "event": event}
     groups = list(dict.fromkeys(groups))
     if settings.EMBEDDED:
         async_to_sync(_send_all)(layer, groups, message)
@@ -131,7 +147,8 @@ def flush(timeout: float = 5.0) -> bool:
     return done.wait(timeout)
 
 
-def broadcast(groups: Iterable[str], event: dict[str, Any]) -> None:
-    """Send `event` to `groups` once the current transaction commits (at once if none is open)."""
+def broadcast(groups: Iterable[str], event: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Send `event` (or a list of events, in order) to `groups` once the current transaction
+    commits (at once if none is open)."""
     groups = list(groups)
     transaction.on_commit(lambda: send_now(groups, event))

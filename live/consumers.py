@@ -76,6 +76,11 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message["event"])
         metrics.LIVE_EVENTS.inc()
 
+    async def live_events(self, message):
+        """The events of one commit (live.broadcast), each its own frame, in order."""
+        for event in message["events"]:
+            await self.live_event({"event": event})
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Clients only send tiny JSON messages (ping, typing); anything else is ignored rather
         than crashing the socket."""

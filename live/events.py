@@ -99,8 +99,8 @@ def on_ticket_events(ticket, events: Sequence) -> None:
     groups = ticket_groups(ticket, escalated=not fresh and not all(event.kind == "created" for event in events))
     if fresh:
         groups.remove(ticket_group(ticket.pk))
-    for event in events:
-        broadcast(groups, ticket_event_json(ticket, event))
+    # The events of one call go together: one layer message per group, numbered in order.
+    broadcast(groups, [ticket_event_json(ticket, event) for event in events])
     if any(event.kind == "created" for event in events):
         # One check per (category, district) and per category statewide, for every new ticket
         # of this process within the second, in one task (helpdesk.queue).

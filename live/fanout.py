@@ -75,17 +75,21 @@ class LocalFanout:
             if loop.time() >= rejoin_at:
                 await self._rejoin(layer, channel)
                 rejoin_at = loop.time() + REJOIN_SECONDS
-            if not message or message.get("type") != "live.event":
+            kind = message.get("type") if message else None
+            if kind not in ("live.event", "live.events"):
                 continue
-            text = json.dumps(message["event"])
-            sent = 0
-            for consumer in list(self.members):
-                try:
-                    await consumer.send(text_data=text)
-                    sent += 1
-                except Exception:
-                    self.members.discard(consumer)
-            metrics.LIVE_EVENTS.inc(sent)
+            for event in message["events"] if kind == "live.events" else [message["event"]]:
+                await self._forward(json.dumps(event))
+
+    async def _forward(self, text: str) -> None:
+        sent = 0
+        for consumer in list(self.members):
+            try:
+                await consumer.send(text_data=text)
+                sent += 1
+            except Exception:
+                self.members.discard(consumer)
+        metrics.LIVE_EVENTS.inc(sent)
 
     async def _rejoin(self, layer, channel: str) -> None:
         try:

@@ -29,10 +29,11 @@ class MemorySequences:
     def __init__(self) -> None:
         self._last: dict[str, int] = defaultdict(int)
 
-    async def next(self, groups: Iterable[str]) -> dict[str, int]:
+    async def next(self, groups: Iterable[str], count: int = 1) -> dict[str, int]:
+        """The last of `count` new numbers in each group."""
         out = {}
         for group in groups:
-            self._last[group] += 1
+            self._last[group] += count
             out[group] = self._last[group]
         return out
 
@@ -60,11 +61,12 @@ class RedisSequences:
     def _key(self, group: str) -> str:
         return f"{self.prefix}:seq:{group}"
 
-    async def next(self, groups: Iterable[str]) -> dict[str, int]:
+    async def next(self, groups: Iterable[str], count: int = 1) -> dict[str, int]:
+        """The last of `count` new numbers in each group (one pipelined INCRBY per group)."""
         groups = list(groups)
         async with self._client().pipeline(transaction=False) as pipe:
             for group in groups:
-                pipe.incr(self._key(group))
+                pipe.incrby(self._key(group), count)
             values = await pipe.execute()
         return dict(zip(groups, (int(v) for v in values), strict=True))
 

@@ -6,7 +6,9 @@ and district to its process's batch; live.tasks.spike_check_batch checks a secon
 new tickets together, each scope once). The count only changes when a ticket is created, so a
 check at that moment notices a spike within seconds, and running it after commit keeps ticket
 creation free of extra queries and of lock waits on the suspicion row during a surge. The check
-is two indexed count queries per scope.
+is two indexed count queries per scope. During a surge every web process names the same scopes
+each second: the task checks a scope at most once per SPIKE_CHECK_SECONDS for all processes
+together, and a scope passed over meanwhile once more when that interval ends (live.tasks).
 
 Rule (settings, README "Live status and incidents"): in the last SPIKE_WINDOW_MINUTES there are
 at least SPIKE_MIN_COUNT unlinked complaints of the category in the scope, and at least
@@ -70,16 +72,25 @@ def spike_check(*, category_id: int, district_id: int | None, now: dt.datetime |
     return found
 
 
+def scopes(pairs) -> list[tuple[int, int | None]]:
+    """The scopes to check for new tickets' (category_id, district_id) pairs: each district scope
+    once, then each category's statewide scope (district None) once, not once per district."""
+    pairs = list(dict.fromkeys((category_id, district_id) for category_id, district_id in pairs))
+    return [pair for pair in pairs if pair[1]] + [(category_id, None) for category_id in
+                                                  dict.fromkeys(category_id for category_id, _ in pairs)]
+
+
 def spike_check_many(pairs, *, now: dt.datetime | None = None, rule: Rule | None = None) -> list[Suspicion]:
-    """`spike_check` for many (category_id, district_id) pairs: each district scope once, then
-    each category's statewide scope once (not once per district)."""
+    """`spike_check` for many (category_id, district_id) pairs (see `scopes`)."""
+    return spike_check_scopes(scopes(pairs), now=now, rule=rule)
+
+
+def spike_check_scopes(todo, *, now: dt.datetime | None = None, rule: Rule | None = None) -> list[Suspicion]:
+    """Check exactly these (category_id, district_id or None) scopes."""
     now = now or timezone.now()
     rule = rule or Rule.from_settings()
-    pairs = list(dict.fromkeys((category_id, district_id) for category_id, district_id in pairs))
-    scopes = [pair for pair in pairs if pair[1]] + [(category_id, None) for category_id in
-                                                     dict.fromkeys(category_id for category_id, _ in pairs)]
     found = []
-    for category_id, district_id in scopes:
+    for category_id, district_id in todo:
         suspicion = _check_scope(category_id=category_id, district_id=district_id, now=now, rule=rule)
         if suspicion is not None:
             found.append(suspicion)

@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from tickets.models import Ticket
 
 from . import events, presence
 from .models import CadenceAlert, Incident, IncidentStatus, IncidentUpdate
-from .spikes import spike_check, spike_check_many
+from .spikes import scopes, spike_check, spike_check_scopes
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,42 @@ def spike_check_task(category_id: int, district_id: int | None) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def spike_check_batch(pairs: list[list[int | None]]) -> int:
+def spike_check_batch(pairs: list[list[int | None]], trailing: bool = False) -> int:
     """The spike checks of a batch of new tickets ([category_id, district_id] pairs): each
-    district scope once and each category's statewide scope once."""
-    return len(spike_check_many([(category_id, district_id) for category_id, district_id in pairs]))
+    district scope once and each category's statewide scope once (`trailing`: `pairs` are the
+    exact scopes left over by earlier batches).
+
+    In a surge every web process sends such a batch each second, naming the same scopes: a
+    scope is checked at most once per SPIKE_CHECK_SECONDS by all workers together (a key in the
+    shared cache), and a scope passed over meanwhile is checked once more when that interval
+    ends, in one delayed task for the leftovers, so the last complaints of a burst are always
+    looked at. 0 checks every scope of every batch."""
+    todo = [(category_id, district_id) for category_id, district_id in pairs] if trailing else scopes(pairs)
+    interval = settings.SPIKE_CHECK_SECONDS
+    if interval:
+        todo, later = _debounce(todo, interval, trailing=trailing)
+        if later:
+            spike_check_batch.apply_async(([list(scope) for scope in later],), {"trailing": True},
+                                          countdown=interval)
+    return len(spike_check_scopes(todo))
+
+
+def _debounce(todo, interval: int, *, trailing: bool):
+    """(scopes to check now, scopes to check when the interval ends)."""
+    def key(kind: str, scope) -> str:
+        return f"spike-{kind}:{scope[0]}:{scope[1] or 'state'}"
+
+    if trailing:  # the leftovers' turn: check them all, and start a new interval for each
+        cache.delete_many([key("trailing", scope) for scope in todo])
+        cache.set_many({key("checked", scope): 1 for scope in todo}, timeout=interval)
+        return todo, []
+    now, later = [], []
+    for scope in todo:
+        if cache.add(key("checked", scope), 1, timeout=interval):
+            now.append(scope)
+        elif cache.add(key("trailing", scope), 1, timeout=3 * interval):
+            later.append(scope)  # else a check at the interval's end is already asked for
+    return now, later
 
 
 def _update_text(update: IncidentUpdate, language: str) -> str:

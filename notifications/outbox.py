@@ -112,10 +112,11 @@ def schedule_many(message_ids: list[int]) -> None:
 
 def schedule_batched(message_id: int) -> None:
     """Deliver this message after commit, in the process's next batch (helpdesk.queue: one task
-    per 50 ms carries every message of the window). For the hot paths (a new ticket's receipt):
-    one Celery message per window instead of one per ticket; a batch lost with its process is
-    sent by the retry job, the row being pending in the database."""
-    enqueue_batched_on_commit("notifications.tasks.deliver_messages", message_id)
+    per OUTBOX_BATCH_SECONDS carries every message of the window). For the hot paths (a new
+    ticket's receipt): one Celery message per window instead of one per ticket; a batch lost
+    with its process is sent by the retry job, the row being pending in the database."""
+    enqueue_batched_on_commit("notifications.tasks.deliver_messages", message_id,
+                              window=settings.OUTBOX_BATCH_SECONDS)
 
 
 def _send(message: OutboxMessage) -> None:

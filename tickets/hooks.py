@@ -21,9 +21,15 @@ _listeners: list[Listener] = []
 _dispatching: ContextVar[Ticket | None] = ContextVar("tickets_dispatching", default=None)
 
 
-def subscribe(listener: Listener) -> Listener:
+def subscribe(listener: Listener, *, first: bool = False) -> Listener:
+    """Add a listener; `first` puts it before the others (live's broadcast: what it schedules on
+    commit leaves before the events that other listeners record in reaction, such as a new
+    ticket's clocks after its `created`)."""
     if listener not in _listeners:
-        _listeners.append(listener)
+        if first:
+            _listeners.insert(0, listener)
+        else:
+            _listeners.append(listener)
     return listener
 
 

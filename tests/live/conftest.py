@@ -31,14 +31,15 @@ def otp(db):
 
 @pytest.fixture
 def sent(monkeypatch):
-    """Every live event that left the process, as (groups, event), in order."""
+    """Every live event that left the process, as (groups, event), in order (the events of one
+    commit, sent together, one entry each)."""
     from live import broadcast
 
     out: list[tuple[list[str], dict]] = []
     real = broadcast.send_now
 
     def record(groups, event):
-        out.append((list(groups), event))
+        out.extend((list(groups), one) for one in (event if isinstance(event, list) else [event]))
         real(groups, event)
 
     monkeypatch.setattr(broadcast, "send_now", record)

@@ -48,6 +48,14 @@ async def _next_of(communicator, type_prefix: str, limit: int = 10) -> dict:
     raise AssertionError(f"no {type_prefix} event")
 
 
+async def _rest_of(communicator, quiet: float = 0.3) -> list[dict]:
+    """Every frame until the socket stays quiet for `quiet` seconds."""
+    frames = []
+    while not await communicator.receive_nothing(timeout=quiet):
+        frames.append(await communicator.receive_json_from(timeout=3))
+    return frames
+
+
 def _ticket(district_code="raipur", category="otp-not-received", **kwargs):
     from accounts.models import District
     from tickets.models import Category
@@ -137,6 +145,26 @@ def test_console_events_carry_ids_and_changes_not_personal_data(agent):
     _run(scenario)
 
 
+def test_the_events_of_one_commit_arrive_as_frames_numbered_in_order(agent):
+    """A new ticket's clocks start in the same commit: their events travel as one layer message
+    per group (live.broadcast) and reach the socket as one frame each, numbered 1 by 1."""
+
+    async def scenario():
+        ws, ok = await _connect("/ws/console/", agent)
+        assert ok
+        ticket = await sync_to_async(_ticket)()
+        frames = [await ws.receive_json_from(timeout=3) for _ in range(3)]
+        assert [f["type"] for f in frames] == ["ticket.created", "ticket.clock_started", "ticket.clock_started"]
+        assert {f["ticket_id"] for f in frames} == {ticket.pk}
+        assert {f["changes"]["clock"] for f in frames[1:]} == {"first_response", "resolution"}
+        start = ws.hello["seq"]["console"]
+        assert [f["seq"] for f in frames] == [start + 1, start + 2, start + 3]
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+
+    _run(scenario)
+
+
 def test_a_district_officials_socket_never_receives_another_districts_events(make_user):
     from accounts.models import District
 
@@ -150,9 +178,11 @@ def test_a_district_officials_socket_never_receives_another_districts_events(mak
         bastar_ticket = await sync_to_async(_ticket)("bastar")
         event = await _next_of(bastar_ws, "ticket.created")
         assert event["ticket_id"] == bastar_ticket.pk
+        assert {e["ticket_id"] for e in await _rest_of(bastar_ws)} == {bastar_ticket.pk}  # its clocks
         raipur_ticket = await sync_to_async(_ticket)("raipur")
         event = await _next_of(raipur_ws, "ticket.created")
-        assert event["ticket_id"] == raipur_ticket.pk  # its own district's event, and only that
+        assert event["ticket_id"] == raipur_ticket.pk  # its own district's events, and only those
+        assert {e["ticket_id"] for e in await _rest_of(raipur_ws)} == {raipur_ticket.pk}
         assert await bastar_ws.receive_nothing(timeout=0.5)
         assert await raipur_ws.receive_nothing(timeout=0.3)
         await raipur_ws.disconnect()
