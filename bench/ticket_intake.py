@@ -8,7 +8,10 @@ One run, one load generator (wrk, Debian's package), the same gunicorn sync work
 same connection count for both systems, one after the other. Both stay up for the whole run and
 every path is measured once per round (the peer's form first); the table shows each figure's
 median over the rounds and each ratio is the median of the rounds' own ratios, so that a
-neighbour's burst on this shared machine moves one round, not one system:
+neighbour's burst on this shared machine moves one round, not one system. Each phase also
+prints the CPU seconds that each kind of process (the peer's web workers, ours, our Celery
+worker, PostgreSQL, Redis, wrk) spent during it, per ticket created (per request for the
+ceilings), from /proc:
 1. the peer (bench/peer.py: django-helpdesk from PyPI in a scratch venv outside the repository,
    PostgreSQL, DEBUG=False, a public queue): the ceiling of a trivial view (`/ping/`) and its public
    form `POST /helpdesk/tickets/submit/` (CSRF pair taken once, like a browser tab re-posting);
@@ -213,20 +216,58 @@ def wrk(port: int, path: str, args: argparse.Namespace, script: str | None = Non
         raise SystemExit(f"could not read wrk's output:\n{done.stdout}\n{done.stderr}") from None
 
 
+CPU_KINDS = ("peer web", "our web", "our celery", "postgres", "redis", "wrk")
+
+
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) so far of every process of the kinds above, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if "gunicorn" in cmd:
+            kind = "peer web" if "peer_wsgi" in cmd else "our web"
+        elif "celery" in cmd:
+            kind = "our celery"
+        elif name.startswith("postgres") or cmd.startswith("postgres"):
+            kind = "postgres"
+        else:
+            kind = {"redis-server": "redis", "wrk": "wrk"}.get(name)
+        if kind:
+            fields = stat[stat.rindex(")") + 2:].split()
+            out[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
 def phase(label: str, run, counter=None) -> dict:
+    """One wrk phase; for ticket phases also the CPU each kind of process spent per ticket."""
     before_load = load()
     before = counter() if counter else 0
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     result = run()
     elapsed = time.perf_counter() - started
+    cpu_after = cpu_seconds()
+    spent = dict.fromkeys(CPU_KINDS, 0.0)
+    for pid, (kind, seconds) in cpu_after.items():
+        spent[kind] += seconds - cpu_before.get(pid, (kind, 0.0))[1]
     if counter:
         result["rows"] = counter() - before
         result["rate"] = result["rows"] / elapsed
     else:
         result["rate"] = result["rps"]
+    units = result["rows"] if counter else result["requests"]
+    result["cpu_ms"] = {kind: seconds * 1000 / max(units, 1) for kind, seconds in spent.items() if seconds > 0.05}
     result["label"], result["load"] = label, before_load
+    per = "ticket" if counter else "request"
     print(f"  {label}: {result['rate']:.0f}/s, p99 {result['p99']:.0f} ms, errors {result['errors']} "
-          f"(load before {before_load})", flush=True)
+          f"(load before {before_load}); CPU ms per {per}: "
+          + ", ".join(f"{kind} {ms:.1f}" for kind, ms in result["cpu_ms"].items()), flush=True)
     return result
 
 
@@ -378,6 +419,11 @@ def summarise(args, preloaded: int, rounds: list[dict], memory) -> None:
         for label, values in ratios.items():
             if label != PEER_FORM:
                 print(f"  {label}: ratio per round " + ", ".join(f"{v:.2f}" for v in values))
+    print("CPU ms per ticket or request (median of the rounds), by kind of process:")
+    for label in labels:
+        kinds = dict.fromkeys(kind for r in rounds for kind in r[label]["cpu_ms"])
+        print(f"  {label}: " + ", ".join(
+            f"{kind} {median(r[label]['cpu_ms'].get(kind, 0.0) for r in rounds):.1f}" for kind in kinds))
     peer_rss, web_rss, celery_rss = memory
     print(f"resident memory after the run (MiB): peer web workers {peer_rss}, "
           f"our web workers {web_rss}, our Celery workers {celery_rss}")
