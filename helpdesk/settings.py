@@ -308,8 +308,9 @@ SPIKE_FACTOR = float(os.environ.get("SPIKE_FACTOR", "3"))
 SPIKE_BASELINE_HOURS = env_int("SPIKE_BASELINE_HOURS", 24)
 SPIKE_STATEWIDE_MIN_DISTRICTS = env_int("SPIKE_STATEWIDE_MIN_DISTRICTS", 2)
 # Each scope is checked at most once per this many seconds by all workers together (then once
-# more for what arrived meanwhile); 0 checks every scope of every batch.
-SPIKE_CHECK_SECONDS = env_int("SPIKE_CHECK_SECONDS", 5)
+# more for what arrived meanwhile): at most two checks per place per interval during a surge,
+# a spike seen within the interval (the window is 15 minutes); 0 checks every batch.
+SPIKE_CHECK_SECONDS = env_int("SPIKE_CHECK_SECONDS", 30)
 # Minutes between public updates of an open incident, by severity; a warning this many minutes
 # before the due time.
 INCIDENT_CADENCE_MINUTES = {
