@@ -26,7 +26,8 @@ web worker and Celery worker after the run.
 
 --preload N starts this project's database afresh with N tickets (`seed_demo --size N`, then VACUUM
 ANALYZE, as autovacuum would before long), for the "cost stays flat as data grows" runs; --preload 0
-is an empty database. Without it the database is kept as the last run left it.
+is an empty database. Without it the database is kept as the last run left it, the SLA actions
+of its earlier tickets parked (their warnings and escalations would fall due during this run).
 """
 
 from __future__ import annotations
@@ -160,6 +161,15 @@ def prepare(preload: int | None) -> tuple[list[int], list[str]]:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+    if preload is None:
+        # A kept database holds the tickets of earlier runs, whose SLA warnings and ladder steps
+        # fall due an hour later: their escalations are not this run's intake, so they are parked.
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            if conn.execute("SELECT to_regclass('escalation_ticketsla')").fetchone()[0]:
+                parked = conn.execute("UPDATE escalation_ticketsla SET next_action_at = NULL "
+                                      "WHERE next_action_at IS NOT NULL").rowcount
+                conn.execute("UPDATE escalation_outboxmessage SET status = 'cancelled' WHERE status = 'pending'")
+                print(f"earlier runs' tickets with a next SLA action parked: {parked:,}", flush=True)
     if preload:
         print(f"preloading {preload:,} tickets (seed_demo --size)", flush=True)
         manage("seed_demo", "--size", str(preload))
