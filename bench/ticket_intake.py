@@ -407,10 +407,10 @@ def run(args: argparse.Namespace) -> None:
             rounds.append({label: phase(label, run_, counter)
                            for label, run_, counter in [*peer_phases, *our_phases]})
         memory = peer_rss(), *our_rss()
-    summarise(args, preloaded, rounds, memory)
+    summarise(preloaded, rounds, memory)
 
 
-def summarise(args, preloaded: int, rounds: list[dict], memory) -> None:
+def summarise(preloaded: int, rounds: list[dict], memory) -> None:
     labels = list(rounds[0])
     print()
     print(f"tickets already in this project's database before the run: {preloaded:,}")

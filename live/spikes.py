@@ -80,11 +80,6 @@ def scopes(pairs) -> list[tuple[int, int | None]]:
                                                   dict.fromkeys(category_id for category_id, _ in pairs)]
 
 
-def spike_check_many(pairs, *, now: dt.datetime | None = None, rule: Rule | None = None) -> list[Suspicion]:
-    """`spike_check` for many (category_id, district_id) pairs (see `scopes`)."""
-    return spike_check_scopes(scopes(pairs), now=now, rule=rule)
-
-
 def spike_check_scopes(todo, *, now: dt.datetime | None = None, rule: Rule | None = None) -> list[Suspicion]:
     """Check exactly these (category_id, district_id or None) scopes."""
     now = now or timezone.now()
