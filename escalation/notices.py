@@ -27,7 +27,7 @@ def outbox_cancel(*, clock_ids: list[int]) -> int:
     ids = list(OutboxMessage.objects.select_for_update()
                .filter(notice__record__clock_id__in=clock_ids,
                        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING])
-               .values_list("pk", flat=True))
+               .order_by("pk").values_list("pk", flat=True))  # id order, as the batch sender locks
     if not ids:
         return 0
     return OutboxMessage.objects.filter(pk__in=ids).update(status=OutboxMessage.Status.CANCELLED)

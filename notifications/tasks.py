@@ -13,9 +13,10 @@ def deliver_message(message_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_messages(message_ids: list[int]) -> int:
-    """The messages of one sweep batch; each is claimed with its row lock, so a redelivered
-    task or the retry job never sends one twice."""
-    return sum(outbox.deliver(pk) == "sent" for pk in message_ids)
+    """The messages of one batch (a window of receipts, a sweep's notices, the retry job's due
+    rows); each is claimed under its row lock, so a redelivered task or the retry job never
+    sends one twice."""
+    return outbox.deliver_many(message_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
