@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
+from helpdesk.rows import insert_rows
 from notifications.outbox import MAX_COUNTDOWN
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
@@ -121,10 +122,8 @@ def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
                            snapshot=snap) for kind in CITIZEN_CLOCKS]
     actions = [a for a in (ck.next_action(c, snap) for c in clocks) if a is not None]
     sla.next_action_at = min((a.at for a in actions), default=None)
-    sla.save(force_insert=True)
-    for clock in clocks:
-        clock.sla = sla
-    Clock.objects.bulk_create(clocks)
+    insert_rows([sla])
+    insert_rows(clocks)
     ticket_services.ticket_record_events(ticket_id=ticket.pk, actor=SYSTEM, events=[
         {"kind": "clock_started", "to_value": clock.kind,
          "payload": {**clock_payload(clock), **_start_payload(clock, snap)}} for clock in clocks])

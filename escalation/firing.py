@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
 from helpdesk import metrics
+from helpdesk.rows import insert_sql, mark_saved, row_params
 from notifications.outbox import outbox_enqueue_new, schedule_many
 from tickets import services as ticket_services
 from tickets.models import Ticket
@@ -160,17 +161,12 @@ def insert_new_records(records: list[EscalationRecord]) -> list[EscalationRecord
     already fired; returns each record saved, or None where it had fired before."""
     if not records:
         return []
-    meta = EscalationRecord._meta
     qn = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    key = ", ".join(qn(meta.get_field(name).column) for name in ("ticket", "clock", "level", "loop"))
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES {', '.join([row] * len(records))} ON CONFLICT ({key}) DO NOTHING "
-           f"RETURNING {qn(meta.pk.column)}, {qn('clock_id')}, {qn('level')}, {qn('loop')}")
-    params = [f.get_db_prep_save(f.pre_save(rec, True), connection) for rec in records for f in fields]
+    key = ", ".join(qn(EscalationRecord._meta.get_field(name).column) for name in ("ticket", "clock", "level", "loop"))
+    sql, fields = insert_sql(EscalationRecord, len(records), suffix=(
+        f" ON CONFLICT ({key}) DO NOTHING RETURNING {qn(EscalationRecord._meta.pk.column)}, {qn('clock_id')}, {qn('level')}, {qn('loop')}"))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, row_params(records, fields))
         ids = {(clock_id, level, loop): pk for pk, clock_id, level, loop in cursor.fetchall()}
     saved: list[EscalationRecord | None] = []
     for rec in records:
@@ -179,7 +175,7 @@ def insert_new_records(records: list[EscalationRecord]) -> list[EscalationRecord
             saved.append(None)
             continue
         rec.pk = pk
-        rec._state.adding, rec._state.db = False, connection.alias
+        mark_saved(rec)
         saved.append(rec)
     return saved
 

@@ -23,6 +23,7 @@ from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from helpdesk.queue import enqueue, enqueue_batched_on_commit, enqueue_on_commit
+from helpdesk.rows import insert_rows
 
 from . import channels, hooks, voice
 from .channels import DeliveryError
@@ -62,11 +63,11 @@ def outbox_enqueue(
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     if new_intent:
-        message = OutboxMessage.objects.create(
+        message, = insert_rows([OutboxMessage(
             idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
             subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
             notice_id=notice_id, fallback=[list(f) for f in (fallback or [])], redacted_body=redacted_body,
-        )
+        )])
         if deliver_on_commit:
             _schedule(message.pk)
         return message
@@ -99,7 +100,7 @@ def outbox_enqueue_new(*, rows: list[dict]) -> list[OutboxMessage]:
             body=row["body"], subject=row.get("subject", "")[:200], ticket_id=row.get("ticket_id"),
             language=row.get("language", "en"), next_attempt_at=now, notice_id=row.get("notice_id"),
             fallback=[list(f) for f in (row.get("fallback") or [])]))
-    return OutboxMessage.objects.bulk_create(messages)
+    return insert_rows(messages)
 
 
 def _schedule(message_id: int, countdown: float = 0) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from helpdesk.exceptions import Conflict, InvalidInput, StaleVersion
+from helpdesk.rows import insert_rows
 
 from .. import hooks
 from ..models import TRANSITIONS, Comment, Ticket, TicketEvent, TicketStatus
@@ -76,7 +77,7 @@ class _Changes:
             expressions = [f.attname for f in ticket._meta.concrete_fields
                            if hasattr(getattr(ticket, f.attname), "resolve_expression")]
             ticket.refresh_from_db(fields=[*expressions, "updated_at"])
-        saved = TicketEvent.objects.bulk_create(self.events)
+        saved = insert_rows(self.events)
         hooks.dispatch(ticket, saved)
         return saved
 

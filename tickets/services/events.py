@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from helpdesk.rows import insert_rows
+
 from .. import hooks
 from ..models import Ticket, TicketEvent
 from .base import Actor, _Changes
@@ -53,7 +55,7 @@ def ticket_record_events_many(*, actor: Actor, batch: list[tuple[Ticket, list[di
             change.add(event["kind"], from_value=event.get("from_value", ""), to_value=event.get("to_value", ""),
                        payload=event.get("payload"), is_public=event.get("is_public", False))
         changes.append(change)
-    saved = TicketEvent.objects.bulk_create([event for change in changes for event in change.events])
+    saved = insert_rows([event for change in changes for event in change.events])
     for change in changes:
         hooks.dispatch(change.ticket, change.events)
     return saved
