@@ -64,7 +64,8 @@ def insert_rows(objs: Sequence[models.Model]) -> list[models.Model]:
     db = _db()
     suffix = "" if with_pk else f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
     fields = insert_sql(model, 1, with_pk=with_pk, suffix=suffix)[1]
-    size = max(1, db.ops.bulk_batch_size(fields, objs))  # the database's parameter limit
+    # The database's parameter limit (SQLite's 999; PostgreSQL's protocol allows 65,535 a statement).
+    size = max(1, min(db.ops.bulk_batch_size(fields, objs), 65535 // len(fields)))
     with db.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start:start + size]
