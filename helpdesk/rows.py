@@ -77,3 +77,21 @@ def insert_rows(objs: Sequence[models.Model]) -> list[models.Model]:
     for obj in objs:
         mark_saved(obj)
     return list(objs)
+
+
+def insert_row_unless_taken(obj: models.Model, unique: tuple[str, ...]) -> bool:
+    """Insert one unsaved row unless another row already holds its value of the unique field(s)
+    `unique` (INSERT ... ON CONFLICT DO NOTHING: no savepoint, and the transaction stays usable);
+    True if inserted (its id set), False if the value was taken."""
+    db, meta = _db(), type(obj)._meta
+    qn = db.ops.quote_name
+    target = ", ".join(qn(meta.get_field(name).column) for name in unique)
+    sql, fields = insert_sql(type(obj), 1, suffix=f" ON CONFLICT ({target}) DO NOTHING RETURNING {qn(meta.pk.column)}")
+    with db.cursor() as cursor:
+        cursor.execute(sql, row_params([obj], fields))
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    mark_saved(obj)
+    return True

@@ -52,3 +52,12 @@ def test_a_row_with_its_own_primary_key(make_ticket):
 def test_an_unsaved_related_object_is_refused(make_ticket):
     with pytest.raises(ValueError):
         insert_rows([TicketEvent(ticket=Ticket(number="UNSAVED1"), kind="comment")])
+
+
+def test_a_taken_ticket_number_is_drawn_again_in_the_same_transaction(make_ticket, monkeypatch):
+    taken = make_ticket().number
+    draws = iter([taken, taken, "FRESH234"])
+    monkeypatch.setattr("tickets.services.create.new_number", lambda: next(draws))
+    ticket = make_ticket()
+    assert ticket.number == "FRESH234" and Ticket.objects.filter(number=taken).count() == 1
+    assert ticket.events.filter(kind="created").exists() and ticket.sla is not None
