@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.sockets import SecondFactorSocketMiddleware  # noqa: E402
+from helpdesk.warmup import freeze_after_startup  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -26,3 +27,4 @@ application = ProtocolTypeRouter(
             SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )
+freeze_after_startup()
