@@ -1,12 +1,11 @@
 """The notification outbox: the only way anything is sent to a person.
 
 `outbox_enqueue` writes the intent in the caller's transaction (unique idempotency key: the same
-intent twice is one row) and schedules delivery after commit. `deliver` claims a pending row,
-then sends while holding its row lock, so an acknowledgement that cancels pending sends waits
-for a send already in flight and nothing is sent after the acknowledgement commits. Failures
-back off exponentially; after MAX_ATTEMPTS the row is failed and the same person's next
-channel is queued. `deliver_many` does the same for a batch in a fixed number of statements.
-`outbox_retry` (periodic) re-sends due retries and reclaims rows whose worker died mid-send.
+intent twice is one row) and schedules delivery after commit. `deliver` (one message) and
+`deliver_many` (a batch) claim pending rows, then send while holding their row locks, so an
+acknowledgement that cancels pending sends waits for a send already in flight and nothing is
+sent after the acknowledgement commits. Failures back off exponentially; after MAX_ATTEMPTS the
+row is failed and the same person's next channel is queued. `outbox_retry` (periodic) re-sends due retries and reclaims rows whose worker died mid-send.
 """
 
 from __future__ import annotations
@@ -147,83 +146,63 @@ def _send(message: OutboxMessage) -> None:
 def deliver(message_id: int) -> str:
     """Send one pending message: "sent", "failed" (will retry or gave up), "cancelled",
     "skipped" (not pending, locked by another worker, or not due yet)."""
-    now = timezone.now()
-    with transaction.atomic():
-        message = (OutboxMessage.objects.select_for_update(skip_locked=True)
-                   .filter(pk=message_id, status=OutboxMessage.Status.PENDING).first())
-        if message is None:
-            return "skipped"
-        if message.next_attempt_at and message.next_attempt_at > now + NOT_DUE_SLACK:
-            return "skipped"
-        if hooks.is_obsolete(message):
-            _cancel(message)
-            return "cancelled"
-        message.status = OutboxMessage.Status.SENDING
-        message.attempts += 1
-        message.claimed_at = now
-        message.save(update_fields=["status", "attempts", "claimed_at"])
-    with transaction.atomic():
-        # Hold the row lock during the send: a cancellation waits for it, never overlaps it.
-        message = (OutboxMessage.objects.select_for_update()
-                   .filter(pk=message_id, status=OutboxMessage.Status.SENDING).first())
-        if message is None:
-            return "cancelled"
-        try:
-            _send(message)
-        except DeliveryError as exc:
-            _failed(message, exc)
-            return "failed"
-        message.status = OutboxMessage.Status.SENT
-        message.sent_at = timezone.now()
-        message.save(update_fields=["status", "sent_at", *_redact(message)])
-    return "sent"
+    return _deliver_ids([message_id]).get(message_id, "skipped")
 
 
 def deliver_many(message_ids: list[int]) -> int:
-    """`deliver` for a batch (a window of receipts, a sweep's notices); returns how many were
-    sent. The same guarantees, with a fixed number of statements per batch instead of six per
-    message: the pending rows are claimed in one update, and each sending transaction marks
-    its sent rows in one update. Rows are locked in id order (as `outbox_cancel` does), held
-    while their sends run, and a transaction takes no further send after SEND_SLICE seconds,
-    so a cancellation waits at most about that long plus one send."""
-    claimed = _claim(sorted(set(message_ids)), timezone.now())
-    sent = 0
+    """`deliver` for a batch (a window of receipts, a sweep's notices, the retry job's due
+    rows); returns how many were sent."""
+    return sum(outcome == "sent" for outcome in _deliver_ids(message_ids).values())
+
+
+def _deliver_ids(message_ids: list[int]) -> dict[int, str]:
+    """The one sending mechanism, for one message or many, in a fixed number of statements:
+    the due pending rows are claimed in one update, and each sending transaction marks its sent
+    rows in one update. Rows are locked in id order (as `outbox_cancel` does), held while their
+    sends run (a cancellation waits for a send in flight, never overlaps it), and a transaction
+    takes no further send after SEND_SLICE seconds, so a cancellation waits at most about that
+    long plus one send. Returns the outcome of each id that was pending and due."""
+    claimed, outcomes = _claim(sorted(set(message_ids)), timezone.now())
     while claimed:
         done, claimed = _send_claimed(claimed)
-        sent += done
-    return sent
+        outcomes.update(done)
+    return outcomes
 
 
-def _claim(ids: list[int], now: dt.datetime) -> list[int]:
-    """Move the due, pending, unlocked rows among `ids` to `sending`; cancel the obsolete ones.
-    Returns the ids claimed, in order."""
+def _claim(ids: list[int], now: dt.datetime) -> tuple[list[int], dict[int, str]]:
+    """Move the due, pending, unlocked rows among `ids` to `sending` and cancel the obsolete
+    ones: (the ids claimed, in order; {id: "cancelled"} of those cancelled)."""
     if not ids:
-        return []
+        return [], {}
     with transaction.atomic():
         rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
                     .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + NOT_DUE_SLACK),
                             pk__in=ids, status=OutboxMessage.Status.PENDING)
                     .order_by("pk"))
-        claimed = []
+        claimed, cancelled = [], {}
         for message in rows:
             if hooks.is_obsolete(message):
                 _cancel(message)
+                cancelled[message.pk] = "cancelled"
             else:
                 claimed.append(message.pk)
         if claimed:
             OutboxMessage.objects.filter(pk__in=claimed).update(
                 status=OutboxMessage.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    return claimed
+    return claimed, cancelled
 
 
-def _send_claimed(ids: list[int]) -> tuple[int, list[int]]:
-    """One sending transaction over claimed rows: (how many were sent, the ids left for the
-    next transaction). A row no longer `sending` was cancelled meanwhile and is not sent."""
+def _send_claimed(ids: list[int]) -> tuple[dict[int, str], list[int]]:
+    """One sending transaction over claimed rows: ({id: "sent", "failed" or "cancelled"}, the
+    ids left for the next transaction). A row no longer `sending` was cancelled meanwhile and
+    is not sent."""
     started = time.monotonic()
     with transaction.atomic():
         rows = list(OutboxMessage.objects.select_for_update()
                     .filter(pk__in=ids, status=OutboxMessage.Status.SENDING).order_by("pk"))
-        sent, rest = [], []
+        locked = {message.pk for message in rows}
+        outcomes = {pk: "cancelled" for pk in ids if pk not in locked}
+        rest: list[int] = []
         for index, message in enumerate(rows):
             if index and time.monotonic() - started > SEND_SLICE:
                 rest = [m.pk for m in rows[index:]]
@@ -232,14 +211,16 @@ def _send_claimed(ids: list[int]) -> tuple[int, list[int]]:
                 _send(message)
             except DeliveryError as exc:
                 _failed(message, exc)
+                outcomes[message.pk] = "failed"
                 continue
-            sent.append(message.pk)
+            outcomes[message.pk] = "sent"
+        sent = [pk for pk, outcome in outcomes.items() if outcome == "sent"]
         if sent:
             # The body of a message holding a secret becomes its redacted text (as `_redact`).
             OutboxMessage.objects.filter(pk__in=sent).update(
                 status=OutboxMessage.Status.SENT, sent_at=timezone.now(), redacted_body="",
                 body=Case(When(~Q(redacted_body=""), then=F("redacted_body")), default=F("body")))
-    return len(sent), rest
+    return outcomes, rest
 
 
 def _cancel(message: OutboxMessage) -> None:

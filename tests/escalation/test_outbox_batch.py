@@ -62,10 +62,10 @@ def test_an_obsolete_message_is_cancelled_not_sent(monkeypatch, sms_outbox):
 
 def test_a_row_cancelled_between_claim_and_send_is_not_sent(sms_outbox):
     first, second = _messages(2, "race")
-    claimed = outbox._claim([first.pk, second.pk], timezone.now())
-    assert claimed == [first.pk, second.pk]
+    claimed, cancelled = outbox._claim([first.pk, second.pk], timezone.now())
+    assert claimed == [first.pk, second.pk] and cancelled == {}
     OutboxMessage.objects.filter(pk=second.pk).update(status="cancelled")  # an acknowledgement's cancel
-    assert outbox._send_claimed(claimed) == (1, [])
+    assert outbox._send_claimed(claimed) == ({first.pk: "sent", second.pk: "cancelled"}, [])
     assert list(sms_outbox) == [("9876500000", "receipt 0")]
     assert OutboxMessage.objects.get(pk=second.pk).status == "cancelled"
 
@@ -102,10 +102,10 @@ def test_a_secret_is_redacted_once_sent(sms_outbox):
 def test_the_locks_are_released_every_slice(monkeypatch, sms_outbox):
     messages = _messages(3, "slice")
     monkeypatch.setattr(outbox, "SEND_SLICE", 0)
-    claimed = outbox._claim([m.pk for m in messages], timezone.now())
+    claimed, _cancelled = outbox._claim([m.pk for m in messages], timezone.now())
     # With no time left after a send, each transaction sends one message and hands on the rest.
-    assert outbox._send_claimed(claimed) == (1, claimed[1:])
+    assert outbox._send_claimed(claimed) == ({claimed[0]: "sent"}, claimed[1:])
     assert outbox.deliver_many([m.pk for m in messages]) == 0  # already claimed: not claimed twice
-    assert outbox._send_claimed(claimed[1:]) == (1, claimed[2:])
-    assert outbox._send_claimed(claimed[2:]) == (1, [])
+    assert outbox._send_claimed(claimed[1:]) == ({claimed[1]: "sent"}, claimed[2:])
+    assert outbox._send_claimed(claimed[2:]) == ({claimed[2]: "sent"}, [])
     assert len(sms_outbox) == 3
