@@ -12,9 +12,11 @@ uncounted and logs it (complaint intake: losing a complaint is worse than an unl
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
+from collections.abc import Sequence
 from typing import Literal
 
 import redis.exceptions
@@ -41,6 +43,7 @@ class LimitUnavailable(ServiceUnavailable):
         self.retry_after = RETRY_AFTER_SECONDS
 
 
+@functools.lru_cache(maxsize=256)
 def parse_rate(rate: str) -> tuple[int, int]:
     """'100/5min' -> (100, 300)."""
     match = _RATE_RE.match(rate)
@@ -52,15 +55,25 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def count(name: str, ident: str, period: int, *, now: float) -> int:
     """Count one hit of `ident` in the current window of `period` seconds; returns the count."""
-    window = int(now // period)
-    key = f"rl:{name}:{ident}:{window}"
+    return count_many([(name, ident, period)], now=now)[0]
+
+
+def count_many(hits: Sequence[tuple[str, str, int]], *, now: float) -> list[int]:
+    """Count one hit of each (name, ident, period) in its current window; returns the counts.
+    On Redis, one round trip for all of them: INCR + EXPIRE each, in one pipeline (Django's
+    cache.incr costs two or three round trips per counter)."""
+    keys = [(f"rl:{name}:{ident}:{int(now // period)}", period) for name, ident, period in hits]
     redis_client = _redis_client()
     if redis_client is not None:
-        # One round trip: INCR + EXPIRE in a pipeline (Django's cache.incr costs two or three).
         pipe = redis_client.pipeline(transaction=False)
-        pipe.incr(cache.make_key(key))
-        pipe.expire(cache.make_key(key), period + 1)
-        return int(pipe.execute()[0])
+        for key, period in keys:
+            pipe.incr(cache.make_key(key))
+            pipe.expire(cache.make_key(key), period + 1)
+        return [int(value) for value in pipe.execute()[::2]]
+    return [_count_in_cache(key, period) for key, period in keys]
+
+
+def _count_in_cache(key: str, period: int) -> int:
     if cache.add(key, 1, timeout=period + 1):
         return 1
     try:
@@ -74,18 +87,30 @@ def hit(name: str, ident: str, rate: str, *, on_outage: Outage, now: float | Non
         message: str | None = None) -> None:
     """Count one hit of `ident` against `rate`; raise TooManyRequests past the limit. On a cache
     outage: LimitUnavailable (503) when `on_outage="closed"`, nothing when "open"."""
-    limit, period = parse_rate(rate)
+    hit_many([(name, ident, rate)], on_outage=on_outage, now=now, message=message)
+
+
+def hit_many(hits: Sequence[tuple[str, str, str]], *, on_outage: Outage, now: float | None = None,
+             message: str | None = None) -> None:
+    """`hit` for several (name, ident, rate) at once, one round trip: every one is counted, and
+    TooManyRequests names the longest wait among those past their limit."""
+    if not hits:
+        return
+    limits = [(name, ident, *parse_rate(rate)) for name, ident, rate in hits]
     now = time.time() if now is None else now
     try:
-        hits = count(name, ident, period, now=now)
+        counts = count_many([(name, ident, period) for name, ident, _limit, period in limits], now=now)
     except CACHE_ERRORS:
+        names = ", ".join(name for name, *_rest in limits)
         if on_outage == "closed":
-            log.warning("rate limit %s unavailable: refusing (fails closed)", name)
+            log.warning("rate limit %s unavailable: refusing (fails closed)", names)
             raise LimitUnavailable() from None
-        log.warning("rate limit %s not counted: cache unavailable (fails open)", name)
+        log.warning("rate limit %s not counted: cache unavailable (fails open)", names)
         return
-    if hits > limit:
-        retry_after = max(1, int((int(now // period) + 1) * period - now))
+    waits = [max(1, int((int(now // period) + 1) * period - now))
+             for (_name, _ident, limit, period), hits_now in zip(limits, counts, strict=True) if hits_now > limit]
+    if waits:
+        retry_after = max(waits)
         raise TooManyRequests(message or _("Too many requests. Try again in %(seconds)s seconds.")
                               % {"seconds": retry_after}, retry_after=retry_after)
 

@@ -263,6 +263,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # database already and the periodic sweeps pick it up (helpdesk/queue.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Live events of a busy process leave together, at most this late (live.broadcast): one Redis
+# round trip per group for all of a surge's tickets in the window instead of per ticket.
+LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 100)
 # Period of the SLA/escalation sweep, seconds (Celery beat, or the embedded timer).
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 15)
 # Helper sweeps queued at once when a sweep's batch comes back full (many tickets due together):

@@ -8,6 +8,7 @@ digits count as digits ([0-9], never \\d, never int() on raw input).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from zoneinfo import ZoneInfo
@@ -45,19 +46,34 @@ def reference_id(raw: object) -> str:
 def mobile(raw: object) -> str:
     """An Indian mobile, the one parser every app uses: written with ASCII digits, spaces and
     dashes (an optional leading +), parsed by `phonenumbers` as an Indian number (a +91, 0091, 91 or
-    0 prefix is understood), and kept as its 10 national digits starting 6-9 (the form stored)."""
-    value = _text(raw, "mobile", 20).strip()
-    national = None
-    if _MOBILE_TYPED_RE.match(value):  # other scripts' digits and letters are refused, never read
-        try:
-            number = phonenumbers.parse(value, "IN")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and number.country_code == 91 and not number.extension:
-            national = str(number.national_number)
-    if national is None or not _MOBILE_RE.match(national):
+    0 prefix is understood), and kept as its 10 national digits starting 6-9 (the form stored).
+    Text is parsed once per process and remembered (a complaint's mobile is read by the rate
+    limit, the idempotency scope and the intake)."""
+    national = _national_text(raw) if type(raw) is str else _national(raw)
+    if national is None:
         raise InvalidInput(_("Enter a 10-digit mobile number starting with 6, 7, 8 or 9."), code="invalid_mobile", field="mobile")
     return national
+
+
+@functools.lru_cache(maxsize=4096)
+def _national_text(raw: str) -> str | None:
+    return _national(raw)
+
+
+def _national(raw: object) -> str | None:
+    """The 10 national digits, or None for a number that is not an Indian mobile (InvalidInput
+    for what is not text at all: inputs.text's messages)."""
+    value = _text(raw, "mobile", 20).strip()
+    if not _MOBILE_TYPED_RE.match(value):  # other scripts' digits and letters are refused, never read
+        return None
+    try:
+        number = phonenumbers.parse(value, "IN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 91 or number.extension:
+        return None
+    national = str(number.national_number)
+    return national if _MOBILE_RE.match(national) else None
 
 
 def pincode(raw: object) -> str:

@@ -1,9 +1,9 @@
 """Per-group sequence numbers of live events, so that a client can tell it missed one.
 
 Every event broadcast to a group carries `"group"` and `"seq"`: 1, 2, 3, ... per group, taken
-when the event leaves the process (one pipelined INCR per event for all its groups). A socket is
-told the current numbers of its groups when it connects (`{"type": "hello", "seq": {...}}`) and
-in every pong, so a client notices a hole between two events and a lost last event alike, and
+when the event leaves the process (one pipelined INCRBY per group for all the events sent
+together). A socket is told the current numbers of its groups when it connects (`{"type":
+"hello", "seq": {...}}`) and in every pong, so a client notices a hole between two events and a lost last event alike, and
 resyncs from the API (static/js/live.js). Numbers are not gapless across senders in time: two
 processes may deliver 6 before 5, which is why clients wait a moment before calling a hole lost.
 
@@ -29,10 +29,10 @@ class MemorySequences:
     def __init__(self) -> None:
         self._last: dict[str, int] = defaultdict(int)
 
-    async def next(self, groups: Iterable[str], count: int = 1) -> dict[str, int]:
-        """The last of `count` new numbers in each group."""
+    async def next(self, counts: dict[str, int]) -> dict[str, int]:
+        """The last of `counts[group]` new numbers in each group."""
         out = {}
-        for group in groups:
+        for group, count in counts.items():
             self._last[group] += count
             out[group] = self._last[group]
         return out
@@ -61,12 +61,12 @@ class RedisSequences:
     def _key(self, group: str) -> str:
         return f"{self.prefix}:seq:{group}"
 
-    async def next(self, groups: Iterable[str], count: int = 1) -> dict[str, int]:
-        """The last of `count` new numbers in each group (one pipelined INCRBY per group)."""
-        groups = list(groups)
+    async def next(self, counts: dict[str, int]) -> dict[str, int]:
+        """The last of `counts[group]` new numbers in each group (one pipelined INCRBY per group)."""
+        groups = list(counts)
         async with self._client().pipeline(transaction=False) as pipe:
             for group in groups:
-                pipe.incrby(self._key(group), count)
+                pipe.incrby(self._key(group), counts[group])
             values = await pipe.execute()
         return dict(zip(groups, (int(v) for v in values), strict=True))
 

@@ -32,6 +32,17 @@ def test_consecutive_broadcasts_to_the_same_groups_leave_as_one_message(sends, d
     assert sends == [(["console", "district.1"], [e(1), e(2), e(3), e(4)])]
 
 
+def test_a_block_without_a_savepoint_joins_the_message_before_it(sends, django_capture_on_commit_callbacks):
+    """A new ticket's `created` and, from the SLA listener's nested atomic(savepoint=False), its
+    clocks' events: such a block rolls back only with the whole transaction."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        broadcast.broadcast(["console", "district.1"], e(1))
+        with transaction.atomic(savepoint=False):
+            broadcast.broadcast(["console", "district.1"], [e(2), e(3)])
+        broadcast.broadcast(["console", "district.1"], e(4))
+    assert sends == [(["console", "district.1"], [e(1), e(2), e(3), e(4)])]
+
+
 def test_never_across_another_broadcast_nor_other_groups(sends, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         broadcast.broadcast(["console"], e(1))

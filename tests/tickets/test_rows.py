@@ -61,3 +61,33 @@ def test_a_taken_ticket_number_is_drawn_again_in_the_same_transaction(make_ticke
     ticket = make_ticket()
     assert ticket.number == "FRESH234" and Ticket.objects.filter(number=taken).count() == 1
     assert ticket.events.filter(kind="created").exists() and ticket.sla is not None
+
+
+def test_values_passed_unchanged_are_exactly_what_the_fields_would_prepare(make_ticket):
+    """row_params skips the fields' preparation only where it gives the value back: text, flags,
+    and (where the database adds nothing) integers and keys. Every other value, a value of
+    another type, goes through the field: the parameters equal the ORM's own, field by field."""
+    from escalation.models import Clock
+    from helpdesk.rows import insert_sql, row_params
+    from notifications.models import OutboxMessage
+
+    ticket = make_ticket()
+    ticket_row = Ticket(number="ROWS0002", requester_kind="citizen", channel="web", district_id=ticket.district_id,
+                        category_id=ticket.category_id, description="x", requester_mobile="9876500000",
+                        chased_count=3, subject=7)  # an int in a text field: prepared by the field
+    objs = [
+        ticket_row,
+        TicketEvent(ticket=ticket, kind="comment", actor_label="system", payload={"n": 1}, is_public=True),
+        OutboxMessage(channel="sms", recipient="9876500000", body="b", idempotency_key="rows:1", ticket_id=ticket.pk),
+        Clock(sla_id=ticket.pk, kind="first_response", cycle=2, goal_minutes=30),  # a key to a one-to-one key
+        TicketSLA(ticket_id=ticket.pk, snapshot={"targets": {}}),
+    ]
+    for obj in objs:
+        fields = insert_sql(type(obj), 1, with_pk=obj.pk is not None)[1]
+        fast = row_params([obj], fields)
+        slow = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        for field, got, want in zip(fields, fast, slow, strict=True):
+            if field.get_internal_type() == "DateTimeField":
+                continue  # pre_save of auto_now(_add) stamps each call anew
+            assert type(got) is type(want) and repr(got) == repr(want), field.name
+    assert row_params([ticket_row], insert_sql(Ticket, 1)[1]).count("7") == 1  # subject 7 -> "7"

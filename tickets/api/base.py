@@ -22,7 +22,7 @@ from tickets import selectors, services
 from tickets.models import Ticket, TicketEvent
 
 from .representation import event_dict
-from .throttles import AnonIpThrottle, AnonMobileThrottle
+from .throttles import AnonThrottle
 
 __all__ = ["ERROR_409", "GENERIC", "IDEMPOTENCY", "STALE_409", "TICKET_EXAMPLE", "BaseView", "PublicView",
            "StaffView", "expected_version"]
@@ -54,7 +54,7 @@ class StaffView(BaseView):
 class PublicView(BaseView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonIpThrottle, AnonMobileThrottle]
+    throttle_classes = [AnonThrottle]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

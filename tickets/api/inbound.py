@@ -17,7 +17,7 @@ from tickets import sms
 
 from . import requests, schemas
 from .base import GENERIC, BaseView
-from .throttles import AnonIpThrottle, AnonMobileThrottle
+from .throttles import AnonMobileThrottle, AnonThrottle
 
 
 class SmsInbound(BaseView):
@@ -31,8 +31,7 @@ class SmsInbound(BaseView):
     def get_throttles(self):
         # Per sender always; per IP only when the gateway is not authenticated by its key (a real
         # gateway posts everything from one address).
-        throttles = [AnonMobileThrottle()]
-        return throttles if settings.SMS_INBOUND_KEY else [*throttles, AnonIpThrottle()]
+        return [AnonMobileThrottle()] if settings.SMS_INBOUND_KEY else [AnonThrottle()]
 
     def initial(self, request, *args, **kwargs):
         inputs.check_size(request)

@@ -2,7 +2,8 @@
 mechanism (helpdesk.ratelimit) and the one client address (helpdesk.client). Rates:
 settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (anon_ip, anon_mobile; env RATE_ANON_IP /
 RATE_ANON_MOBILE). Exceeding one answers 429 with Retry-After. Complaint intake fails open: on a
-cache outage the request is taken uncounted (and logged).
+cache outage the request is taken uncounted (and logged). Both counters of a request are
+counted in one round trip (`AnonThrottle`).
 """
 
 from __future__ import annotations
@@ -18,19 +19,39 @@ from helpdesk.client import rate_key
 from helpdesk.exceptions import InvalidInput, TooManyRequests
 
 
-class _CounterThrottle(BaseThrottle):
-    scope = ""
+def _ip(request) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return None
+    return rate_key(request)
 
-    def ident(self, request) -> str | None:
-        raise NotImplementedError
+
+def _mobile(request) -> str | None:
+    mobile = getattr(request, "throttle_mobile", None)
+    if mobile is None:
+        data = getattr(request, "data", None)
+        raw = data.get("mobile") if isinstance(data, dict) else None
+        try:
+            mobile = validation.mobile(raw) if raw is not None else None
+        except InvalidInput:
+            mobile = None
+    return mobile or None
+
+
+_IDENTS = {"anon_ip": _ip, "anon_mobile": _mobile}
+
+
+class AnonThrottle(BaseThrottle):
+    """Counts the request against each of `scopes` that has an identity, in one round trip."""
+
+    scopes: tuple[str, ...] = ("anon_ip", "anon_mobile")
 
     def allow_request(self, request, view) -> bool:
-        ident = self.ident(request)
-        if ident is None:
-            return True
-        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        hits = [(scope, ident, rates[scope]) for scope in self.scopes
+                if (ident := _IDENTS[scope](request)) is not None]
         try:
-            ratelimit.hit(self.scope, ident, rate, on_outage="open")
+            ratelimit.hit_many(hits, on_outage="open")
         except TooManyRequests as exc:
             self._wait = exc.retry_after
             return False
@@ -40,40 +61,15 @@ class _CounterThrottle(BaseThrottle):
         return self._wait
 
 
-class AnonIpThrottle(_CounterThrottle):
-    scope = "anon_ip"
-
-    def ident(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return None
-        return rate_key(request)
-
-
-class AnonMobileThrottle(_CounterThrottle):
-    scope = "anon_mobile"
-
-    def ident(self, request):
-        mobile = getattr(request, "throttle_mobile", None)
-        if mobile is None:
-            data = getattr(request, "data", None)
-            raw = data.get("mobile") if isinstance(data, dict) else None
-            try:
-                mobile = validation.mobile(raw) if raw is not None else None
-            except InvalidInput:
-                mobile = None
-        return mobile or None
+class AnonMobileThrottle(AnonThrottle):
+    scopes = ("anon_mobile",)
 
 
 def check_anonymous(request, *, mobile: str | None = None) -> None:
     """For plain Django views: apply the same throttles, raising TooManyRequests."""
     request.throttle_mobile = mobile
-    waits = []
-    for throttle_class in (AnonIpThrottle, AnonMobileThrottle):
-        throttle = throttle_class()
-        if not throttle.allow_request(request, None):
-            waits.append(throttle.wait() or 1)
-    if waits:
-        retry = max(1, math.ceil(max(waits)))
+    throttle = AnonThrottle()
+    if not throttle.allow_request(request, None):
+        retry = max(1, math.ceil(throttle.wait() or 1))
         raise TooManyRequests(_("Too many requests; try again in %(seconds)s seconds.") % {"seconds": retry},
                               retry_after=retry)
