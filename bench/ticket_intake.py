@@ -337,7 +337,8 @@ def our_server(args, districts, categories):
                     "--timeout", "30", "--log-level", "warning"], env, ROOT)
     worker_env = {k: v for k, v in env.items() if k != "HELPDESK_SERVER"}
     worker = start([CELERY, "-A", "helpdesk", "worker", "--concurrency", str(args.celery),
-                    "--loglevel", "WARNING", "--without-gossip", "--without-mingle"], worker_env, ROOT)
+                    "--loglevel", "INFO" if args.celery_info else "WARNING", "--without-gossip", "--without-mingle"],
+                   worker_env, ROOT)
     try:
         wait_port(port)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
@@ -376,6 +377,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--celery", type=int, default=2, help="Celery worker processes (prefork)")
+    parser.add_argument("--celery-info", action="store_true",
+                        help="the Celery worker logs at INFO (every task and its run time) into the run's log directory")
     parser.add_argument("--preload", type=int, default=None)
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--rounds", type=int, default=3,
