@@ -105,7 +105,8 @@ def _list(request: HttpRequest, params, *, results=None, status: int = 200, erro
     if results is not None:
         context["results_ok"] = sum(1 for r in results if r.ok)
     if params.get("partial") == "1":
-        return render(request, "tickets/_list_rows.html", context)
+        # The live refresh: the rows, and the count and pager they change (moved into place by lists.js).
+        return render(request, "tickets/_list_rows.html", {**context, "partial": True})
     return render(request, "tickets/ticket_list.html", context, status=status)
 
 

@@ -25,6 +25,14 @@
       .then(function (html) {
         if (html === null) return;
         rows.innerHTML = html;
+        // The count and the pager of the refreshed rows travel with them, in a hidden row.
+        var meta = rows.querySelector("tr[data-list-meta]");
+        if (meta) {
+          var total = document.getElementById("list-count"), pager = document.getElementById("list-pager");
+          if (total) total.innerHTML = meta.querySelector("[data-count]").innerHTML;
+          if (pager) pager.innerHTML = meta.querySelector("[data-pager]").innerHTML;
+          meta.parentNode.removeChild(meta);
+        }
         keep.forEach(function (n) {
           var box = rows.querySelector('input[name=tickets][value="' + n + '"]');
           if (box) box.checked = true;

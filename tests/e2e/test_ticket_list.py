@@ -69,6 +69,29 @@ def test_supervisor_bulk_assigns_from_a_saved_view_and_another_list_updates_live
     assert watcher.evaluate("window.__e2eNoReload === true"), "the list reloaded instead of updating live"
 
 
+def test_new_tickets_arriving_live_update_the_count_and_the_pager(app_server, new_page, login):
+    """A district official watching their list on a phone: complaints arrive, the rows, the
+    "Tickets found" count and the pager follow without a reload (page size 2 here, so the new
+    rows make a second page)."""
+    token = "live" + uuid.uuid4().hex[:6]
+    _file(app_server, token, 1)
+    watcher = new_page(**PHONE)
+    login(watcher, "raipur", next_path="/tickets/")
+    watcher.goto(app_server.url(f"/tickets/?view=open&q={token}&page_size=2"))
+    assert watcher.inner_text("#list-count") == "Tickets found: 1"
+    assert "Page 1 of 1" in watcher.inner_text("#list-pager")
+    wait_live(watcher)
+    watcher.evaluate("window.__e2eNoReload = true")
+    _file(app_server, token, 2)
+    watcher.wait_for_function("() => document.getElementById('list-count').innerText === 'Tickets found: 3'",
+                              timeout=15_000)
+    assert "Page 1 of 2" in watcher.inner_text("#list-pager")
+    assert watcher.locator("#list-pager a[rel=next]").count() == 1
+    assert watcher.locator("#list-rows tr[data-number]").count() == 2
+    assert watcher.locator("#list-rows tr[data-list-meta]").count() == 0
+    assert watcher.evaluate("window.__e2eNoReload === true"), "the list reloaded instead of updating live"
+
+
 def test_ticket_list_on_a_phone_in_hindi(app_server, new_page, login):
     assert_routed(app_server, "/tickets/bulk/", "ticket list")
     token = "phone" + uuid.uuid4().hex[:6]

@@ -336,6 +336,10 @@ def test_live_rows_fragment_keeps_the_query(client, agent, world):
     fragment = client.get("/tickets/?view=awaiting_vendor&partial=1").content.decode()
     assert world["vendor"].number in fragment and world["mine"].number not in fragment
     assert "<html" not in fragment
+    # The count and pager travel with the rows (a live refresh must not leave them stale).
+    total = client.get("/tickets/?view=awaiting_vendor").context["page"].total
+    assert f"<td data-count>Tickets found: {total}</td>" in fragment and "Page 1 of 1" in fragment
+    assert "data-list-meta" not in html
 
 
 def test_comment_search_is_scoped_too(api, make_user, world, bastar):
