@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.queue import enqueue_on_commit
-from helpdesk.rows import insert_rows
 from notifications.outbox import MAX_COUNTDOWN
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketStatus
@@ -113,18 +112,17 @@ def on_ticket_events(ticket: Ticket, events: Sequence) -> None:
 def sla_start(ticket: Ticket, now: dt.datetime) -> TicketSLA:
     """Snapshot the policy and start the citizen's clocks (first cycle) of a new ticket.
 
-    Three inserts whatever the number of clocks: the SLA row with its next action already
-    computed, the clocks (one bulk insert) and their `clock_started` events (one bulk insert);
-    then the precise sweep is asked for. The same rows and events as starting each clock alone."""
+    One round trip whatever the number of clocks: the SLA row with its next action already
+    computed, the clocks and their `clock_started` events, three inserts in one query
+    (helpdesk.rows.insert_rows_together, through ticket_record_events); then the precise sweep
+    is asked for. The same rows and events as starting each clock alone."""
     policy_id, snap = policy_for_new_ticket(ticket)
     sla = TicketSLA(ticket=ticket, policy_id=policy_id, snapshot=snap)
     clocks = [ck.new_clock(sla=sla, kind=kind, cycle=1, now=now, goal_minutes=int(snap["targets"][kind]),
                            snapshot=snap) for kind in CITIZEN_CLOCKS]
     actions = [a for a in (ck.next_action(c, snap) for c in clocks) if a is not None]
     sla.next_action_at = min((a.at for a in actions), default=None)
-    insert_rows([sla])
-    insert_rows(clocks)
-    ticket_services.ticket_record_events(ticket_id=ticket.pk, actor=SYSTEM, events=[
+    ticket_services.ticket_record_events(ticket_id=ticket.pk, actor=SYSTEM, with_rows=[[sla], clocks], events=[
         {"kind": "clock_started", "to_value": clock.kind,
          "payload": {**clock_payload(clock), **_start_payload(clock, snap)}} for clock in clocks])
     if sla.next_action_at is not None:

@@ -139,6 +139,49 @@ def insert_rows(objs: Sequence[models.Model]) -> list[models.Model]:
     return list(objs)
 
 
+def insert_rows_together(groups: Sequence[Sequence[models.Model]]) -> None:
+    """`insert_rows` for several models at once (a new ticket's SLA row and its clocks): on
+    PostgreSQL, through psycopg's client-side binding, the INSERTs go as one query of several
+    statements, one round trip; each group's ids come from its own result. Elsewhere, or for a
+    group that the parameter limit would split, one `insert_rows` per group."""
+    groups = [list(group) for group in groups if group]
+    db = _db()
+    plans = []
+    for objs in groups:
+        model = type(objs[0])
+        with_pk = objs[0].pk is not None
+        suffix = "" if with_pk else f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
+        fields = insert_sql(model, 1, with_pk=with_pk, suffix=suffix)[1]
+        plans.append((objs, model, with_pk, suffix, fields))
+    total = sum(len(objs) * len(fields) for objs, _m, _w, _s, fields in plans)
+    if not several_statements_per_query(db) or total > 65535 or any(
+            len(objs) > db.ops.bulk_batch_size(fields, objs) for objs, _m, _w, _s, fields in plans):
+        for objs in groups:
+            insert_rows(objs)
+        return
+    sql = "; ".join(insert_sql(model, len(objs), with_pk=with_pk, suffix=suffix)[0]
+                    for objs, model, with_pk, suffix, _f in plans)
+    params = [value for objs, _m, _w, _s, fields in plans for value in row_params(objs, fields)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        for number, (objs, _m, with_pk, _s, _f) in enumerate(plans):
+            if number:
+                cursor.nextset()
+            if not with_pk:
+                for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+    for objs in groups:
+        for obj in objs:
+            mark_saved(obj)
+
+
+def several_statements_per_query(db=None) -> bool:
+    """Whether one execute may carry several statements: PostgreSQL with client-side binding
+    (Django's default for psycopg 3; `server_side_binding` would send each separately)."""
+    db = db or _db()
+    return db.vendor == "postgresql" and not db.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+
+
 def insert_row_unless_taken(obj: models.Model, unique: tuple[str, ...]) -> bool:
     """Insert one unsaved row unless another row already holds its value of the unique field(s)
     `unique` (INSERT ... ON CONFLICT DO NOTHING: no savepoint, and the transaction stays usable);

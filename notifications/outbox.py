@@ -62,11 +62,10 @@ def outbox_enqueue(
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     if new_intent:
-        message, = insert_rows([OutboxMessage(
-            idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body,
-            subject=subject[:200], ticket_id=ticket_id, language=language, next_attempt_at=timezone.now(),
-            notice_id=notice_id, fallback=[list(f) for f in (fallback or [])], redacted_body=redacted_body,
-        )])
+        message, = insert_rows([new_message(
+            channel=channel, recipient=recipient, body=body, idempotency_key=idempotency_key, subject=subject,
+            ticket_id=ticket_id, language=language, notice_id=notice_id, fallback=fallback,
+            redacted_body=redacted_body)])
         if deliver_on_commit:
             _schedule(message.pk)
         return message
@@ -83,6 +82,20 @@ def outbox_enqueue(
     return message
 
 
+def new_message(*, channel: str, recipient: str, body: str, idempotency_key: str, subject: str = "",
+                ticket_id: int | None = None, language: str = "en", notice_id: int | None = None,
+                fallback: list | None = None, redacted_body: str = "", now=None) -> OutboxMessage:
+    """The unsaved row of a message whose key derives from a row created in this transaction
+    (`outbox_enqueue(new_intent=True)`): the caller inserts it, possibly together with rows of
+    its own (helpdesk.rows.insert_rows_together), and schedules its delivery."""
+    if channel not in OutboxMessage.Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    return OutboxMessage(
+        idempotency_key=idempotency_key, channel=channel, recipient=recipient, body=body, subject=subject[:200],
+        ticket_id=ticket_id, language=language, next_attempt_at=now or timezone.now(), notice_id=notice_id,
+        fallback=[list(f) for f in (fallback or [])], redacted_body=redacted_body)
+
+
 def outbox_enqueue_new(*, rows: list[dict]) -> list[OutboxMessage]:
     """`outbox_enqueue(..., new_intent=True, deliver_on_commit=False)` for many messages in one
     insert: each dict has `channel`, `recipient`, `body`, `idempotency_key` and optionally
@@ -90,16 +103,10 @@ def outbox_enqueue_new(*, rows: list[dict]) -> list[OutboxMessage]:
     created in this transaction (a duplicate fails the insert on the unique index); the caller
     schedules delivery (`schedule_many`), the retry job picks up anything left pending."""
     now = timezone.now()
-    messages = []
-    for row in rows:
-        if row["channel"] not in OutboxMessage.Channel.values:
-            raise ValueError(f"unknown channel {row['channel']!r}")
-        messages.append(OutboxMessage(
-            idempotency_key=row["idempotency_key"], channel=row["channel"], recipient=row["recipient"],
-            body=row["body"], subject=row.get("subject", "")[:200], ticket_id=row.get("ticket_id"),
-            language=row.get("language", "en"), next_attempt_at=now, notice_id=row.get("notice_id"),
-            fallback=[list(f) for f in (row.get("fallback") or [])]))
-    return insert_rows(messages)
+    return insert_rows([new_message(
+        channel=row["channel"], recipient=row["recipient"], body=row["body"], idempotency_key=row["idempotency_key"],
+        subject=row.get("subject", ""), ticket_id=row.get("ticket_id"), language=row.get("language", "en"),
+        notice_id=row.get("notice_id"), fallback=row.get("fallback"), now=now) for row in rows])
 
 
 def _schedule(message_id: int, countdown: float = 0) -> None:

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from notifications.outbox import outbox_enqueue, schedule_batched
+from notifications.outbox import new_message, outbox_enqueue, schedule_batched
 
 from .models import Ticket as TicketModel
 from .rating_links import rate_url
 
 if TYPE_CHECKING:
+    from notifications.models import OutboxMessage
+
     from .models import Comment, Ticket
 
 
@@ -26,22 +28,27 @@ def status_link(ticket: Ticket, secret: str) -> str:
     return f"{settings.SITE_URL}/t/{ticket.number}/{secret}/"
 
 
-def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str, new_intent: bool = False,
-         batched: bool = False) -> None:
-    message = outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
-                             language=language, new_intent=new_intent, deliver_on_commit=not batched)
-    if batched:
-        schedule_batched(message.pk)
+def _sms(*, to: str, body: str, key: str, ticket_id: int | None, language: str) -> None:
+    outbox_enqueue(channel="sms", recipient=to, body=body, idempotency_key=key, ticket_id=ticket_id,
+                   language=language)
 
 
-def notify_created(ticket: Ticket, secret: str) -> None:
-    """The citizen's receipt: the number to quote and the secret link to follow the ticket."""
+def created_receipt(ticket: Ticket, secret: str) -> OutboxMessage:
+    """The citizen's receipt, unsaved: the number to quote and the secret link to follow the
+    ticket. The creating service inserts it with the ticket's `created` event (one round trip),
+    then calls `receipt_saved`. The key names a ticket created in this very transaction: it
+    cannot exist yet (no savepoint)."""
     with translation.override(ticket.requester_language):
         body = _("Complaint %(number)s registered. Follow it and reply here: %(link)s") % {
             "number": ticket.display_number, "link": status_link(ticket, secret)}
-    # The key names a ticket created in this very transaction: it cannot exist yet (no savepoint).
-    _sms(to=ticket.requester_mobile, body=body, key=f"ticket:{ticket.pk}:created", ticket_id=ticket.pk,
-         language=ticket.requester_language, new_intent=True, batched=True)
+    return new_message(channel="sms", recipient=ticket.requester_mobile, body=body,
+                       idempotency_key=f"ticket:{ticket.pk}:created", ticket_id=ticket.pk,
+                       language=ticket.requester_language)
+
+
+def receipt_saved(message: OutboxMessage) -> None:
+    """The receipt is in the outbox: it leaves after commit with its process's next batch."""
+    schedule_batched(message.pk)
 
 
 def notify_chased(ticket: Ticket, comment: Comment) -> None:

@@ -5,6 +5,8 @@ refused as bulk_create refuses it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -91,3 +93,46 @@ def test_values_passed_unchanged_are_exactly_what_the_fields_would_prepare(make_
                 continue  # pre_save of auto_now(_add) stamps each call anew
             assert type(got) is type(want) and repr(got) == repr(want), field.name
     assert row_params([ticket_row], insert_sql(Ticket, 1)[1]).count("7") == 1  # subject 7 -> "7"
+
+
+def test_rows_of_several_models_in_one_query(make_ticket):
+    """insert_rows_together: on PostgreSQL one statement sent (one round trip) for the SLA row and
+    its clocks, each group's ids from its own result; the same rows as insert_rows would write."""
+    from django.utils import timezone
+
+    from escalation.models import Clock
+    from helpdesk.rows import insert_rows_together
+
+    ticket = make_ticket()
+    TicketSLA.objects.filter(pk=ticket.pk).delete()
+    sla = TicketSLA(ticket=ticket, snapshot={"targets": {}})
+    clocks = [Clock(sla=sla, ticket=ticket, kind=kind, cycle=7, goal_minutes=30, started_at=timezone.now(),
+                    due_at=timezone.now(), resumed_at=timezone.now()) for kind in ("first_response", "resolution")]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows_together([[sla], clocks, []])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert all(c.pk is not None and not c._state.adding for c in clocks) and not sla._state.adding
+    stored = dict(Clock.objects.filter(sla_id=ticket.pk, cycle=7).values_list("pk", "kind"))
+    assert stored == {clocks[0].pk: "first_response", clocks[1].pk: "resolution"}
+    assert TicketSLA.objects.get(pk=ticket.pk).snapshot == {"targets": {}}
+
+
+@pytest.mark.postgres
+def test_with_server_side_binding_each_statement_is_its_own_query(make_ticket, monkeypatch):
+    """Server-side binding (the `server_side_binding` option) takes one statement per query:
+    the joined inserts and the caller's lock with the duplicate check fall back to one each."""
+    from django.db import connections
+
+    from tickets.models import Category
+    from tickets.services import Actor, ticket_create
+
+    db = connections["default"]
+    monkeypatch.setitem(db.settings_dict, "OPTIONS", {**db.settings_dict.get("OPTIONS", {}), "server_side_binding": True})
+    ticket = make_ticket()
+    with CaptureQueriesContext(connection) as queries:
+        ticket_create(district=ticket.district, category=Category.objects.get(code="otp-not-received"),
+                      description="x", requester_kind="citizen", channel="web", actor=Actor(label="citizen"),
+                      requester_mobile="9876512399")
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any(re.search(r";\s*(SELECT|INSERT)", sql) for sql in statements), statements
+    assert any(sql.startswith("SELECT pg_advisory_xact_lock") for sql in statements)

@@ -5,16 +5,17 @@ kind of a comment and the status move through the transition table (`_apply_stat
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from helpdesk.exceptions import Conflict, InvalidInput, StaleVersion
-from helpdesk.rows import insert_rows
+from helpdesk.rows import insert_rows, insert_rows_together
 
 from .. import hooks
 from ..models import TRANSITIONS, Comment, Ticket, TicketEvent, TicketStatus
@@ -68,7 +69,11 @@ class _Changes:
             )
         )
 
-    def commit(self, *, update_fields: list[str] | None = None) -> list[TicketEvent]:
+    def commit(self, *, update_fields: list[str] | None = None,
+               with_rows: Sequence[Sequence[Model]] = ()) -> list[TicketEvent]:
+        """Save the ticket's `update_fields` (if any) and the events, then dispatch them.
+        `with_rows`: the caller's own new rows (lists of unsaved instances, one model each),
+        inserted before the events in the same round trip (helpdesk.rows.insert_rows_together)."""
         ticket = self.ticket
         if update_fields is not None:
             ticket.version = F("version") + 1
@@ -77,7 +82,11 @@ class _Changes:
             expressions = [f.attname for f in ticket._meta.concrete_fields
                            if hasattr(getattr(ticket, f.attname), "resolve_expression")]
             ticket.refresh_from_db(fields=[*expressions, "updated_at"])
-        saved = insert_rows(self.events)
+        if with_rows:
+            insert_rows_together([*with_rows, self.events])
+            saved = list(self.events)
+        else:
+            saved = insert_rows(self.events)
         hooks.dispatch(ticket, saved)
         return saved
 

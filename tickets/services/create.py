@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from accounts.models import District
 from helpdesk import metrics
 from helpdesk.exceptions import Conflict, InvalidInput
-from helpdesk.rows import insert_row_unless_taken
+from helpdesk.rows import insert_row_unless_taken, several_statements_per_query
 
 from ..models import OPEN_STATUSES, Category, Channel, Comment, Priority, RequesterKind, Ticket
-from ..notifications import notify_chased, notify_created
+from ..notifications import created_receipt, notify_chased, receipt_saved
 from ..numbers import new_number
 from .base import Actor, _author_kind, _Changes, _lock, hash_secret
 
@@ -46,15 +46,32 @@ def _duplicate_sql() -> str:
             f"ORDER BY {column('created_at')} LIMIT 1")
 
 
-def _serialise_caller(mobile: str, category: Category) -> None:
+def _serialise_caller(mobile: str, category: Category) -> int | None:
     """Two simultaneous complaints from one mobile in one category (a caller on the phone while
     their web form is submitted) must not both open a ticket: on PostgreSQL a transaction-scoped
     advisory lock on (mobile, category) makes the second wait and then find the first's ticket.
-    SQLite serialises writers anyway."""
+    Returns the caller's open ticket in `category` (find_open_duplicate), read once the lock is
+    held. On PostgreSQL the lock and the check are two statements of one query, one round trip:
+    under READ COMMITTED each statement takes its own snapshot, so the check, which starts after
+    the lock is granted, sees the ticket that the lock's previous holder committed. SQLite
+    serialises writers anyway."""
     if connection.vendor != "postgresql":
-        return
+        return find_open_duplicate(mobile=mobile, category=category)
+    key = f"ticket-caller:{mobile}:{category.pk}"
+    if not several_statements_per_query():  # server-side binding: one statement per query
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        return find_open_duplicate(mobile=mobile, category=category)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ticket-caller:{mobile}:{category.pk}"])
+        cursor.execute(_locked_duplicate_sql(), [key, mobile, category.pk, *_OPEN])
+        cursor.nextset()
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@functools.cache
+def _locked_duplicate_sql() -> str:
+    return f"SELECT pg_advisory_xact_lock(hashtext(%s)); {_duplicate_sql()}"
 
 
 @dataclass
@@ -101,8 +118,7 @@ def ticket_create(
         raise InvalidInput(_("Describe the problem."), code="invalid_description", field="description")
 
     if attach_to_open and requester_mobile:
-        _serialise_caller(requester_mobile, category)
-        existing = find_open_duplicate(mobile=requester_mobile, category=category)
+        existing = _serialise_caller(requester_mobile, category)
         if existing is not None:
             ticket = _lock(existing)
             if ticket.status in OPEN_STATUSES:
@@ -151,8 +167,10 @@ def ticket_create(
                  "district_id": district.pk, "requester_kind": requester_kind},
         is_public=True,
     )
-    changes.commit()
+    # The receipt SMS goes into the outbox with the `created` event, in one round trip.
+    receipt = created_receipt(ticket, secret) if notify and ticket.requester_mobile else None
+    changes.commit(with_rows=[[receipt]] if receipt is not None else ())
+    if receipt is not None:
+        receipt_saved(receipt)
     metrics.ticket_created(channel)
-    if notify and ticket.requester_mobile:
-        notify_created(ticket, secret)
     return CreateResult(ticket=ticket, created=True, secret=secret)

@@ -3,7 +3,10 @@ for the escalation engine, which never saves ticket rows itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
+from django.db.models import Model
 
 from helpdesk.rows import insert_rows
 
@@ -29,15 +32,18 @@ def ticket_record_event(
 
 
 @transaction.atomic(savepoint=False)
-def ticket_record_events(*, ticket_id: int, actor: Actor, events: list[dict]) -> list[TicketEvent]:
+def ticket_record_events(*, ticket_id: int, actor: Actor, events: list[dict],
+                         with_rows: Sequence[Sequence[Model]] = ()) -> list[TicketEvent]:
     """`ticket_record_event` for several events at once (one insert): each dict has `kind` and
-    optionally `payload`, `is_public`, `from_value`, `to_value`. Same guarantees."""
+    optionally `payload`, `is_public`, `from_value`, `to_value`. Same guarantees. `with_rows`:
+    the caller's own new rows, inserted first in the same round trip (the SLA row and clocks
+    whose `clock_started` these events are)."""
     ticket = hooks.dispatching(ticket_id) or Ticket.objects.select_related("district", "category").get(pk=ticket_id)
     changes = _Changes(ticket, actor)
     for event in events:
         changes.add(event["kind"], from_value=event.get("from_value", ""), to_value=event.get("to_value", ""),
                     payload=event.get("payload"), is_public=event.get("is_public", False))
-    return changes.commit()
+    return changes.commit(with_rows=with_rows)
 
 
 @transaction.atomic(savepoint=False)
