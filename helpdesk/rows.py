@@ -119,11 +119,8 @@ def insert_rows(objs: Sequence[models.Model]) -> list[models.Model]:
     already has its primary key, e.g. a one-to-one key) and returns them."""
     if not objs:
         return []
-    model = type(objs[0])
-    with_pk = objs[0].pk is not None
     db = _db()
-    suffix = "" if with_pk else f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
-    fields = insert_sql(model, 1, with_pk=with_pk, suffix=suffix)[1]
+    objs, model, with_pk, suffix, fields = _insert_plan(objs, db)
     # The database's parameter limit (SQLite's 999; PostgreSQL's protocol allows 65,535 a statement).
     size = max(1, min(db.ops.bulk_batch_size(fields, objs), 65535 // len(fields)))
     with db.cursor() as cursor:
@@ -139,6 +136,15 @@ def insert_rows(objs: Sequence[models.Model]) -> list[models.Model]:
     return list(objs)
 
 
+def _insert_plan(objs: Sequence[models.Model], db) -> tuple:
+    """(objs, model, with_pk, suffix, fields) of an insert of `objs`, one model: the rows'
+    own primary keys if they have them, else RETURNING the new ids."""
+    model = type(objs[0])
+    with_pk = objs[0].pk is not None
+    suffix = "" if with_pk else f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
+    return objs, model, with_pk, suffix, insert_sql(model, 1, with_pk=with_pk, suffix=suffix)[1]
+
+
 def insert_rows_together(groups: Sequence[Sequence[models.Model]]) -> None:
     """`insert_rows` for several models at once (a new ticket's SLA row and its clocks): on
     PostgreSQL, through psycopg's client-side binding, the INSERTs go as one query of several
@@ -146,13 +152,7 @@ def insert_rows_together(groups: Sequence[Sequence[models.Model]]) -> None:
     group that the parameter limit would split, one `insert_rows` per group."""
     groups = [list(group) for group in groups if group]
     db = _db()
-    plans = []
-    for objs in groups:
-        model = type(objs[0])
-        with_pk = objs[0].pk is not None
-        suffix = "" if with_pk else f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
-        fields = insert_sql(model, 1, with_pk=with_pk, suffix=suffix)[1]
-        plans.append((objs, model, with_pk, suffix, fields))
+    plans = [_insert_plan(objs, db) for objs in groups]
     total = sum(len(objs) * len(fields) for objs, _m, _w, _s, fields in plans)
     if not several_statements_per_query(db) or total > 65535 or any(
             len(objs) > db.ops.bulk_batch_size(fields, objs) for objs, _m, _w, _s, fields in plans):
